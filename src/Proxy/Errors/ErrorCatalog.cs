@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Proxy.Errors;
+
+/// <summary>
+/// The one mapping from a failure kind to the status and message a client sees. The proxy's own
+/// messages follow the AI/ML API's documented ones, so that a client cannot tell which side refused.
+/// </summary>
+public static class ErrorCatalog
+{
+    /// <summary>The AI/ML API's documented 401 message, verbatim.</summary>
+    public const string InvalidApiKeyMessage =
+        "This request requires a valid API key. You can create a new API key on the Billing page: https://aimlapi.com/app/keys";
+
+    /// <summary>The AI/ML API's documented free-tier 429 message, verbatim.</summary>
+    public const string FreeTierLimitMessage =
+        "Free-tier limit: You've reached your free limit for the hour. Get AI/ML Subscription to use API, visit https://aimlapi.com/app/billing/ !";
+
+    /// <summary>nginx's status for a client that closed the connection first; no client ever receives it.</summary>
+    public const int StatusCodeClientClosedRequest = 499;
+
+    public static ProxyError BadRequest(string detail) =>
+        new(FailureKind.BadRequest, StatusCodes.Status400BadRequest, $"Bad Request: {detail}", "invalid_request_error", "bad_request");
+
+    public static ProxyError Unauthorized() =>
+        new(FailureKind.Unauthorized, StatusCodes.Status401Unauthorized, InvalidApiKeyMessage, "authentication_error", "invalid_api_key");
+
+    public static ProxyError Forbidden(string detail) =>
+        new(FailureKind.Forbidden, StatusCodes.Status403Forbidden, $"Forbidden: {detail}", "permission_error", "forbidden");
+
+    public static ProxyError NotFound(string detail) =>
+        new(FailureKind.NotFound, StatusCodes.Status404NotFound, $"Not Found: {detail}", "invalid_request_error", "not_found");
+
+    public static ProxyError PayloadTooLarge(long limitBytes) =>
+        new(FailureKind.PayloadTooLarge, StatusCodes.Status413PayloadTooLarge,
+            $"Payload Too Large: the request body is over the limit of {limitBytes} bytes.", "invalid_request_error", "payload_too_large");
+
+    public static ProxyError QuotaExceeded(string message) =>
+        new(FailureKind.QuotaExceeded, StatusCodes.Status429TooManyRequests, message, "rate_limit_error", "quota_exceeded");
+
+    /// <summary>
+    /// The client went away before the answer was complete. Nobody reads this response; the status is
+    /// nginx's 499 so that records and logs can tell it from the upstream's own failures.
+    /// </summary>
+    public static ProxyError ClientAborted() =>
+        new(FailureKind.ClientAborted, StatusCodeClientClosedRequest, "Client Closed Request: the client went away before the response was complete.",
+            "client_error", "client_aborted");
+
+    public static ProxyError Internal() =>
+        new(FailureKind.Internal, StatusCodes.Status500InternalServerError, "Internal server error", "server_error", "internal");
+
+    public static ProxyError UpstreamUnreachable(string detail) =>
+        new(FailureKind.UpstreamUnreachable, StatusCodes.Status502BadGateway, $"Bad Gateway: {detail}", "server_error", "upstream_unreachable");
+
+    public static ProxyError ServiceUnavailable() =>
+        new(FailureKind.QuotaStoreUnavailable, StatusCodes.Status503ServiceUnavailable, "Service unavailable", "server_error", "service_unavailable");
+
+    public static ProxyError UpstreamTimeout(TimeSpan timeout) =>
+        new(FailureKind.UpstreamTimeout, StatusCodes.Status504GatewayTimeout,
+            $"Gateway Timeout: the upstream sent nothing for {timeout.TotalSeconds:0.###} seconds.", "server_error", "upstream_timeout");
+
+    /// <summary>An error the upstream answered: its status and message are kept, only the shape changes.</summary>
+    public static ProxyError Upstream(int statusCode, UpstreamErrorDetails details) =>
+        new(FailureKind.UpstreamError, statusCode,
+            details.Message ?? DefaultMessage(statusCode),
+            details.Type ?? DefaultType(statusCode),
+            details.Code);
+
+    /// <summary>The message for an upstream error that carried none: the status's reason phrase.</summary>
+    private static string DefaultMessage(int statusCode)
+    {
+        var phrase = ReasonPhrases.GetReasonPhrase(statusCode);
+        return phrase.Length > 0 ? phrase : $"Upstream error {statusCode}";
+    }
+
+    private static string DefaultType(int statusCode) => statusCode switch
+    {
+        StatusCodes.Status401Unauthorized => "authentication_error",
+        StatusCodes.Status403Forbidden => "permission_error",
+        StatusCodes.Status429TooManyRequests => "rate_limit_error",
+        >= 500 => "server_error",
+        _ => "invalid_request_error",
+    };
+}

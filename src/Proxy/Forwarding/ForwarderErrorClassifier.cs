@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Http;
+using Proxy.Errors;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Proxy.Forwarding;
+
+/// <summary>
+/// Turns YARP's <see cref="ForwarderError"/> (the stage and the side that failed) into the proxy's failure,
+/// as YARP's own <c>HttpForwarder.HandleRequestFailureAsync</c> does for status codes.
+/// </summary>
+internal static class ForwarderErrorClassifier
+{
+    public static ProxyError Classify(
+        ForwarderError error, Exception? exception, HttpContext context, UpstreamOptions upstream, long maxRequestBodySize)
+    {
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return ErrorCatalog.ClientAborted();
+        }
+
+        return error switch
+        {
+            ForwarderError.RequestTimedOut or ForwarderError.UpgradeActivityTimeout => ErrorCatalog.UpstreamTimeout(upstream.Timeout),
+
+            // Canceled without the client going away: the activity timeout fired while bodies were flowing.
+            ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled => ErrorCatalog.UpstreamTimeout(upstream.Timeout),
+
+            ForwarderError.RequestBodyClient => FromClientBody(exception, maxRequestBodySize),
+
+            ForwarderError.RequestCanceled or ForwarderError.ResponseBodyClient or ForwarderError.UpgradeRequestClient
+                or ForwarderError.UpgradeResponseClient or ForwarderError.UpgradeRequestCanceled
+                or ForwarderError.UpgradeResponseCanceled => ErrorCatalog.ClientAborted(),
+
+            ForwarderError.RequestBodyDestination => ErrorCatalog.UpstreamUnreachable("the upstream stopped reading the request body."),
+
+            ForwarderError.ResponseBodyDestination or ForwarderError.UpgradeResponseDestination
+                => ErrorCatalog.UpstreamUnreachable("the upstream broke off its response."),
+
+            ForwarderError.RequestCreation => ErrorCatalog.BadRequest("the request cannot be forwarded as sent."),
+
+            _ => ErrorCatalog.UpstreamUnreachable(DescribeUnreachable(exception)),
+        };
+    }
+
+    private static ProxyError FromClientBody(Exception? exception, long maxRequestBodySize)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is BadHttpRequestException bad)
+            {
+                return bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? ErrorCatalog.PayloadTooLarge(maxRequestBodySize)
+                    : ErrorCatalog.BadRequest("the request body could not be read.");
+            }
+        }
+
+        return ErrorCatalog.ClientAborted();
+    }
+
+    private static string DescribeUnreachable(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException request)
+            {
+                return request.HttpRequestError switch
+                {
+                    HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError => "the upstream could not be reached.",
+                    HttpRequestError.SecureConnectionError => "the TLS handshake with the upstream failed.",
+                    HttpRequestError.ResponseEnded => "the upstream closed the connection before answering.",
+                    HttpRequestError.InvalidResponse => "the upstream sent an invalid response.",
+                    _ => "the upstream did not answer properly.",
+                };
+            }
+
+            if (e is TimeoutException)
+            {
+                return "the connection to the upstream timed out.";
+            }
+        }
+
+        return "the upstream did not answer properly.";
+    }
+}

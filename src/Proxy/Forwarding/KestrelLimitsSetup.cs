@@ -1,0 +1,14 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace Proxy.Forwarding;
+
+/// <summary>
+/// Lets the host's Kestrel (the standalone host's, and the Functions worker's behind the host) accept bodies
+/// up to the proxy's limit; its own default is 30,000,000 bytes. The proxy then enforces its limit per request.
+/// </summary>
+internal sealed class KestrelLimitsSetup(IOptions<ForwardingOptions> forwardingOptions) : IConfigureOptions<KestrelServerOptions>
+{
+    public void Configure(KestrelServerOptions options) =>
+        options.Limits.MaxRequestBodySize = forwardingOptions.Value.MaxRequestBodySize;
+}

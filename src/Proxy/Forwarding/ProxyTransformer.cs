@@ -1,0 +1,71 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Proxy.Errors;
+using Proxy.Requests;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Proxy.Forwarding;
+
+/// <summary>
+/// YARP's default transforms plus the proxy's: host and client headers out of the upstream request,
+/// and every upstream error answered in the documented shape instead of copied.
+/// </summary>
+internal sealed class ProxyTransformer(IOptions<UpstreamOptions> upstreamOptions, ErrorResponseWriter errorWriter) : HttpTransformer
+{
+    // Upstream error headers worth keeping: how long to wait, and whether to retry at all.
+    private static readonly string[] s_keptErrorHeaders = ["Retry-After", "retry-after-ms", ProxyHeaderNames.ShouldRetry];
+
+    private readonly string? _upstreamApiKey = upstreamOptions.Value.ApiKey;
+
+    public override async ValueTask TransformRequestAsync(
+        HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        UpstreamRequestHeaders.Apply(httpContext, proxyRequest, _upstreamApiKey);
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(
+        HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        if (proxyResponse is null)
+        {
+            // No answer at all: the handler turns the forwarder's error into the response.
+            return false;
+        }
+
+        var upstreamRequestId = proxyResponse.Headers.TryGetValues(ProxyHeaderNames.RequestId, out var values)
+            ? values.FirstOrDefault()
+            : null;
+
+        var statusCode = (int)proxyResponse.StatusCode;
+        if (statusCode < StatusCodes.Status400BadRequest)
+        {
+            await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+            SetUpstreamRequestId(httpContext, upstreamRequestId);
+            return true;
+        }
+
+        var details = await UpstreamErrorReader.ReadAsync(proxyResponse, cancellationToken);
+        SetUpstreamRequestId(httpContext, upstreamRequestId ?? details.RequestId);
+        foreach (var name in s_keptErrorHeaders)
+        {
+            if (proxyResponse.Headers.TryGetValues(name, out var kept))
+            {
+                httpContext.Response.Headers[name] = kept.ToArray();
+            }
+        }
+
+        await errorWriter.WriteAsync(httpContext, ErrorCatalog.Upstream(statusCode, details));
+        return false;
+    }
+
+    private static void SetUpstreamRequestId(HttpContext httpContext, string? upstreamRequestId)
+    {
+        var headers = httpContext.Response.Headers;
+        headers.Remove(ProxyHeaderNames.RequestId);
+        if (!string.IsNullOrEmpty(upstreamRequestId))
+        {
+            headers[ProxyHeaderNames.UpstreamRequestId] = upstreamRequestId;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Proxy.Errors;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Proxy.Forwarding;
+
+/// <summary>
+/// Sends a request upstream with YARP's <see cref="IHttpForwarder"/> over one tuned
+/// <see cref="HttpMessageInvoker"/> for the life of the process, and says how it failed, if it did.
+/// </summary>
+internal sealed class UpstreamForwarder : IDisposable
+{
+    private readonly IHttpForwarder _forwarder;
+    private readonly ProxyTransformer _transformer;
+    private readonly UpstreamOptions _upstream;
+    private readonly long _maxRequestBodySize;
+    private readonly string _destinationPrefix;
+    private readonly ForwarderRequestConfig _requestConfig;
+    private readonly HttpMessageInvoker _invoker;
+
+    public UpstreamForwarder(
+        IHttpForwarder forwarder,
+        ProxyTransformer transformer,
+        IOptions<UpstreamOptions> upstreamOptions,
+        IOptions<ForwardingOptions> forwardingOptions)
+    {
+        _forwarder = forwarder;
+        _transformer = transformer;
+        _upstream = upstreamOptions.Value;
+        _maxRequestBodySize = forwardingOptions.Value.MaxRequestBodySize;
+        _destinationPrefix = _upstream.BaseUrl.AbsoluteUri.TrimEnd('/');
+        _requestConfig = new ForwarderRequestConfig { ActivityTimeout = _upstream.Timeout };
+
+        // As YARP's direct-forwarding sample: no proxy, no redirects, no cookies, no decompression
+        // (bodies pass through as the upstream encoded them), and trace context passed on, not duplicated.
+        _invoker = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            EnableMultipleHttp2Connections = true,
+            ConnectTimeout = _upstream.ConnectTimeout,
+            ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
+        }, disposeHandler: true);
+    }
+
+    /// <summary>Forwards the request and copies the answer back; returns the failure, or null when there was none.</summary>
+    public async Task<ProxyError?> ForwardAsync(HttpContext context)
+    {
+        var error = await _forwarder.SendAsync(context, _destinationPrefix, _invoker, _requestConfig, _transformer);
+        if (error == ForwarderError.None)
+        {
+            return null;
+        }
+
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        return ForwarderErrorClassifier.Classify(error, exception, context, _upstream, _maxRequestBodySize);
+    }
+
+    public void Dispose() => _invoker.Dispose();
+}

@@ -1,0 +1,75 @@
+using System.Collections.Frozen;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Http;
+using Proxy.Requests;
+
+namespace Proxy.Forwarding;
+
+/// <summary>
+/// Takes out of an upstream request what only the proxy's own hops should see: headers the Functions host
+/// and the App Service front end add, forwarding headers a client could forge, the Functions key, and the
+/// client's credentials when the proxy sends its own key.
+/// </summary>
+internal static class UpstreamRequestHeaders
+{
+    private static readonly FrozenSet<string> s_removed = FrozenSet.Create(StringComparer.OrdinalIgnoreCase,
+        "forwarded", "x-real-ip", "x-functions-key", "client-ip", "disguised-host", "was-default-hostname",
+        "x-site-deployment-id", "x-appservice-proto", "x-client-ip", "x-client-port");
+
+    private static readonly string[] s_removedPrefixes = ["x-forwarded-", "x-original-", "x-ms-", "x-arr-", "x-waws-"];
+
+    public static void Apply(HttpContext context, HttpRequestMessage upstreamRequest, string? upstreamApiKey)
+    {
+        var headers = upstreamRequest.Headers;
+        List<string>? removed = null;
+        foreach (var header in headers)
+        {
+            if (IsRemoved(header.Key))
+            {
+                (removed ??= []).Add(header.Key);
+            }
+        }
+
+        if (removed is not null)
+        {
+            foreach (var name in removed)
+            {
+                headers.Remove(name);
+            }
+        }
+
+        // The upstream is named by its base URL alone: the client's Host would send it to another virtual host
+        // (or, behind a CDN, another site), so the authority of the destination URL is used instead.
+        headers.Host = null;
+
+        var clientRequestId = context.Request.Headers[ProxyHeaderNames.ClientRequestId];
+        if (clientRequestId.Count > 0 && !(clientRequestId.Count == 1 && ClientRequestId.IsValid(clientRequestId[0])))
+        {
+            headers.Remove(ProxyHeaderNames.ClientRequestId);
+        }
+
+        if (!string.IsNullOrEmpty(upstreamApiKey))
+        {
+            headers.Remove(ProxyHeaderNames.ApiKey);
+            headers.Authorization = new AuthenticationHeaderValue("Bearer", upstreamApiKey);
+        }
+    }
+
+    private static bool IsRemoved(string name)
+    {
+        if (s_removed.Contains(name))
+        {
+            return true;
+        }
+
+        foreach (var prefix in s_removedPrefixes)
+        {
+            if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Proxy;
+using Proxy.Errors;
+using Proxy.Forwarding;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the proxy's core; both hosts call this once and hand every request to <see cref="ProxyRequestHandler"/>.</summary>
+public static class ProxyServiceCollectionExtensions
+{
+    public static IServiceCollection AddProxy(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<UpstreamOptions>().Bind(configuration.GetSection(UpstreamOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<ForwardingOptions>().Bind(configuration.GetSection(ForwardingOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ForwardingOptions>, ForwardingOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, KestrelLimitsSetup>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpForwarder();
+        services.TryAddSingleton<ErrorResponseWriter>();
+        services.TryAddSingleton<RequestTargetPolicy>();
+        services.TryAddSingleton<ProxyTransformer>();
+        services.TryAddSingleton<UpstreamForwarder>();
+        services.TryAddSingleton(provider => new ProxyRequestHandler(
+            provider.GetRequiredService<RequestTargetPolicy>(),
+            provider.GetRequiredService<UpstreamForwarder>(),
+            provider.GetRequiredService<ErrorResponseWriter>(),
+            provider.GetRequiredService<IOptions<ForwardingOptions>>(),
+            provider.GetRequiredService<ILogger<ProxyRequestHandler>>()));
+
+        // YARP logs forwarding failures with their exceptions, whose messages can name hosts and carry
+        // request details.
+        // ASP.NET Core's per-request lines log the full URL, query string included, where a client may
+        // have put a key. The proxy logs every failure itself, without either.
+        services.AddLogging(logging => logging
+            .AddFilter("Yarp", LogLevel.None)
+            .AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning));
+        return services;
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Proxy.Errors;
+
+namespace Proxy.Requests;
+
+/// <summary>What the proxy knows about the request it is handling, shared by the handler and the transforms.</summary>
+internal sealed class ProxyRequestFeature
+{
+    public ProxyRequestFeature(HttpContext context)
+    {
+        RequestId = Guid.NewGuid().ToString();
+        ClientPath = ReadClientPath(context);
+    }
+
+    public string RequestId { get; }
+
+    /// <summary>
+    /// The path as the client sent it, still percent-encoded and without the query: what error bodies and
+    /// logs report, so that <c>/v1/../admin</c> is shown as sent rather than as Kestrel normalised it.
+    /// </summary>
+    public string ClientPath { get; }
+
+    /// <summary>The error the proxy answered with, once it has answered one.</summary>
+    public ProxyError? Error { get; set; }
+
+    public static ProxyRequestFeature Get(HttpContext context) =>
+        context.Features.Get<ProxyRequestFeature>()
+        ?? throw new InvalidOperationException("The proxy request feature is set when the handler starts.");
+
+    private static string ReadClientPath(HttpContext context)
+    {
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(rawTarget) || rawTarget[0] != '/')
+        {
+            // Absolute-form and other targets: the server has already taken the path out of them.
+            return context.Request.Path.HasValue ? context.Request.Path.Value : "/";
+        }
+
+        var queryStart = rawTarget.IndexOf('?', StringComparison.Ordinal);
+        return queryStart < 0 ? rawTarget : rawTarget[..queryStart];
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text;
+using Proxy.Errors;
+
+namespace Proxy.Tests.Errors;
+
+/// <summary>The message is found in whatever shape the upstream wrote it.</summary>
+public sealed class UpstreamErrorParserTests
+{
+    private static UpstreamErrorDetails Parse(string body) => UpstreamErrorParser.Parse(Encoding.UTF8.GetBytes(body));
+
+    [Fact]
+    public void Parse_DocumentedShape_TakesMessageAndRequestId()
+    {
+        var details = Parse("""{"message":"Free-tier limit","path":"/v1/x","requestId":"r-1","statusCode":429,"timestamp":"2025-03-11T07:13:27.813Z"}""");
+
+        Assert.Equal("Free-tier limit", details.Message);
+        Assert.Equal("r-1", details.RequestId);
+    }
+
+    [Fact]
+    public void Parse_ValidationMessageArray_JoinsTheMessages()
+    {
+        var details = Parse("""{"statusCode":400,"message":["model: Expected string, received number","messages: Required"]}""");
+
+        Assert.Equal("model: Expected string, received number; messages: Required", details.Message);
+    }
+
+    [Fact]
+    public void Parse_OpenAiShape_TakesMessageTypeAndCode()
+    {
+        var details = Parse("""{"error":{"message":"Incorrect API key","type":"invalid_request_error","code":"invalid_api_key"}}""");
+
+        Assert.Equal(("Incorrect API key", "invalid_request_error", "invalid_api_key"), (details.Message, details.Type, details.Code));
+    }
+
+    [Fact]
+    public void Parse_NewerShape_PrefersTheTopLevelMessage()
+    {
+        var details = Parse("""{"title":"Forbidden","status":403,"message":"No credits","error":{"name":"ForbiddenException","message":"inner"}}""");
+
+        Assert.Equal("No credits", details.Message);
+    }
+
+    [Fact]
+    public void Parse_ErrorAsString_TakesIt()
+    {
+        Assert.Equal("model not found", Parse("""{"error":"model not found"}""").Message);
+    }
+
+    [Theory]
+    [InlineData("upstream exploded", "upstream exploded")]
+    [InlineData("  padded text \n", "padded text")]
+    [InlineData("", null)]
+    [InlineData("[1,2,3]", "[1,2,3]")]
+    public void Parse_NotAJsonObject_TakesTheText(string body, string? expected)
+    {
+        Assert.Equal(expected, Parse(body).Message);
+    }
+
+    [Fact]
+    public void Parse_RunawayText_IsCut()
+    {
+        Assert.Equal(UpstreamErrorParser.MaxMessageLength, Parse(new string('x', 10_000)).Message!.Length);
+    }
+}

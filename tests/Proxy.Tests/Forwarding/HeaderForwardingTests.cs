@@ -1,0 +1,103 @@
+using Proxy.Tests.Infrastructure;
+
+namespace Proxy.Tests.Forwarding;
+
+/// <summary>What goes upstream and what comes back in headers: ids, keys, and nothing a host or a client forged.</summary>
+[Collection(ProxyCollectionDefinition.Name)]
+public sealed class HeaderForwardingTests(ProxyFixture fixture)
+{
+    [Fact]
+    public async Task HostAndForwardingHeaders_AreNotPassedUpstream()
+    {
+        using var client = ProxyFixture.ClientFor(fixture.Proxy);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/echo?headers=stripped");
+        foreach (var name in new[] { "X-Forwarded-For", "X-Forwarded-Host", "Forwarded", "x-ms-invocation-id", "x-original-url", "x-functions-key", "x-arr-ssl" })
+        {
+            request.Headers.TryAddWithoutValidation(name, "forged");
+        }
+
+        request.Headers.Add("X-Custom-Client-Header", "kept");
+
+        using var response = await client.SendAsync(request);
+
+        response.EnsureSuccessStatusCode();
+        var seen = fixture.Upstream.LastRequestTo("/v1/echo?headers=stripped")!;
+        Assert.DoesNotContain(seen.Headers.Keys, name =>
+            name.StartsWith("x-forwarded", StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("x-ms-", StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("x-original", StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("x-arr-", StringComparison.OrdinalIgnoreCase)
+            || name.Equals("forwarded", StringComparison.OrdinalIgnoreCase)
+            || name.Equals("x-functions-key", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal("kept", seen.Headers["X-Custom-Client-Header"]);
+        Assert.Equal("Bearer " + ProxyFixture.ClientKey, seen.Headers["Authorization"]);
+        Assert.Equal(fixture.Upstream.BaseAddress.Authority, seen.Headers["Host"]);
+    }
+
+    [Fact]
+    public async Task ConfiguredUpstreamKey_ReplacesTheClientsKey()
+    {
+        using var client = ProxyFixture.ClientFor(fixture.KeyInjectingProxy);
+        client.DefaultRequestHeaders.Add("x-api-key", "ignored");
+        client.DefaultRequestHeaders.Authorization = null;
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/echo?key=injected");
+
+        using var response = await client.SendAsync(request);
+
+        response.EnsureSuccessStatusCode();
+        var seen = fixture.Upstream.LastRequestTo("/v1/echo?key=injected")!;
+        Assert.Equal("Bearer " + ProxyFixture.UpstreamKey, seen.Headers["Authorization"]);
+        Assert.False(seen.Headers.ContainsKey("x-api-key"));
+    }
+
+    [Fact]
+    public async Task SuccessfulResponse_CarriesTheProxysRequestIdAndTheUpstreamsSeparately()
+    {
+        using var client = ProxyFixture.ClientFor(fixture.Proxy);
+
+        using var first = await client.GetAsync("/v1/echo");
+        using var second = await client.GetAsync("/v1/echo");
+
+        var firstId = Assert.Single(first.Headers.GetValues("x-request-id"));
+        Assert.True(Guid.TryParseExact(firstId, "D", out _));
+        Assert.NotEqual(firstId, Assert.Single(second.Headers.GetValues("x-request-id")));
+        Assert.StartsWith("upstream-", Assert.Single(first.Headers.GetValues("x-upstream-request-id")), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("client-123_abc.def:ghi", true)]
+    [InlineData("has space", false)]
+    [InlineData("semi;colon", false)]
+    public async Task ClientRequestId_IsEchoedOnlyWhenWellFormed(string clientRequestId, bool echoed)
+    {
+        using var client = ProxyFixture.ClientFor(fixture.Proxy);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/echo?client-id=" + echoed);
+        request.Headers.TryAddWithoutValidation("X-Client-Request-Id", clientRequestId);
+
+        using var response = await client.SendAsync(request);
+
+        var seen = fixture.Upstream.LastRequestTo("/v1/echo?client-id=" + echoed)!;
+        if (echoed)
+        {
+            Assert.Equal(clientRequestId, Assert.Single(response.Headers.GetValues("x-client-request-id")));
+            Assert.Equal(clientRequestId, seen.Headers["X-Client-Request-Id"]);
+        }
+        else
+        {
+            Assert.False(response.Headers.Contains("x-client-request-id"));
+            Assert.False(seen.Headers.ContainsKey("X-Client-Request-Id"));
+        }
+    }
+
+    [Fact]
+    public async Task ClientRequestIdOver128Characters_IsDropped()
+    {
+        using var client = ProxyFixture.ClientFor(fixture.Proxy);
+        client.DefaultRequestHeaders.Add("X-Client-Request-Id", new string('a', 129));
+
+        using var response = await client.GetAsync("/v1/errors/openai/404");
+
+        Assert.False(response.Headers.Contains("x-client-request-id"));
+        await ErrorBodyAssert.MatchesAsync(response, 404, "/v1/errors/openai/404", FakeUpstream.ErrorMessage("openai", 404));
+    }
+}

@@ -1,0 +1,267 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Proxy.Tests.Infrastructure;
+
+/// <summary>
+/// An OpenAI-compatible upstream on Kestrel, on a free loopback port: chat completions (plain and streamed),
+/// uploads, downloads, stalls, and errors in every shape the AI/ML API and OpenAI send. It records what it receives.
+/// </summary>
+internal sealed class FakeUpstream : IAsyncDisposable
+{
+    public const string ChatContent = "Hello from the fake upstream.";
+    public static readonly string[] StreamedPieces = ["Hello", " from", " the", " fake", " upstream."];
+
+    private readonly WebApplication _app;
+    private TaskCompletionSource _streamGate = NewSignal();
+    private TaskCompletionSource _streamAborted = NewSignal();
+
+    private FakeUpstream(WebApplication app) => _app = app;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+
+    /// <summary>True when a held stream was released by its own time limit instead of by the test.</summary>
+    public bool StreamReleasedByTimeout { get; private set; }
+
+    public static async Task<FakeUpstream> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        var app = builder.Build();
+        var upstream = new FakeUpstream(app);
+        upstream.MapEndpoints();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        upstream.BaseAddress = new Uri(address);
+        return upstream;
+    }
+
+    /// <summary>The next streamed completion sends its first event, then waits until <see cref="ReleaseStream"/>.</summary>
+    public void HoldNextStream()
+    {
+        _streamGate = NewSignal();
+        StreamReleasedByTimeout = false;
+    }
+
+    public void ReleaseStream() => _streamGate.TrySetResult();
+
+    /// <summary>Completes when a <c>/v1/slow-stream</c> request is cancelled from the proxy's side.</summary>
+    public Task WaitForStreamAbortAsync(TimeSpan timeout) => _streamAborted.Task.WaitAsync(timeout);
+
+    public void ResetStreamAbort() => _streamAborted = NewSignal();
+
+    public RecordedRequest? LastRequestTo(string target) => Requests.LastOrDefault(request => request.Target == target);
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void MapEndpoints()
+    {
+        _app.Use(async (context, next) =>
+        {
+            var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "/";
+            var headers = context.Request.Headers.ToDictionary(header => header.Key, header => header.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+            Requests.Enqueue(new RecordedRequest(context.Request.Method, target, headers));
+            context.Response.Headers["x-request-id"] = "upstream-" + Guid.NewGuid().ToString("N");
+            await next(context);
+        });
+
+        _app.MapPost("/v1/chat/completions", ChatCompletionsAsync);
+        _app.MapPost("/v1/upload", UploadAsync);
+        _app.MapGet("/v1/download", DownloadAsync);
+        _app.MapGet("/v1/slow-stream", SlowStreamAsync);
+        _app.MapGet("/v1/stall", StallAsync);
+        _app.MapGet("/v1/echo", context => context.Response.WriteAsJsonAsync(new { ok = true }));
+        _app.MapGet("/v1/errors/{shape}/{status:int}", ErrorAsync);
+        _app.MapGet("/v1/gzip-error", GzipErrorAsync);
+    }
+
+    private async Task ChatCompletionsAsync(HttpContext context)
+    {
+        using var request = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        var model = request.RootElement.GetProperty("model").GetString();
+        var stream = request.RootElement.TryGetProperty("stream", out var streamFlag) && streamFlag.GetBoolean();
+        if (model is not null && model.StartsWith("fail-", StringComparison.Ordinal))
+        {
+            // "fail-429" answers 429 in the AI/ML API's documented shape.
+            await WriteErrorAsync(context, "aimlapi", int.Parse(model["fail-".Length..], CultureInfo.InvariantCulture));
+            return;
+        }
+
+        if (!stream)
+        {
+            await context.Response.WriteAsJsonAsync(new
+            {
+                id = "chatcmpl-fake",
+                @object = "chat.completion",
+                created = 1_700_000_000,
+                model,
+                choices = new[] { new { index = 0, message = new { role = "assistant", content = ChatContent }, finish_reason = "stop" } },
+                usage = new { prompt_tokens = 5, completion_tokens = 6, total_tokens = 11 },
+            });
+            return;
+        }
+
+        context.Response.ContentType = "text/event-stream";
+        for (var i = 0; i < StreamedPieces.Length; i++)
+        {
+            await WriteEventAsync(context, Chunk(model, StreamedPieces[i], finishReason: null));
+            if (i == 0)
+            {
+                var released = await Task.WhenAny(_streamGate.Task, Task.Delay(TimeSpan.FromSeconds(10)));
+                StreamReleasedByTimeout = released != _streamGate.Task;
+            }
+        }
+
+        await WriteEventAsync(context, Chunk(model, content: null, finishReason: "stop"));
+        await context.Response.WriteAsync("data: [DONE]\n\n");
+    }
+
+    private static string Chunk(string? model, string? content, string? finishReason) => JsonSerializer.Serialize(new
+    {
+        id = "chatcmpl-fake",
+        @object = "chat.completion.chunk",
+        created = 1_700_000_000,
+        model,
+        choices = new[] { new { index = 0, delta = content is null ? (object)new { } : new { role = "assistant", content }, finish_reason = finishReason } },
+    });
+
+    private static async Task WriteEventAsync(HttpContext context, string data)
+    {
+        await context.Response.WriteAsync("data: " + data + "\n\n");
+        await context.Response.Body.FlushAsync();
+    }
+
+    private static async Task UploadAsync(HttpContext context)
+    {
+        var buffer = new byte[64 * 1024];
+        long total = 0;
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+        {
+            total += read;
+        }
+
+        await context.Response.WriteAsJsonAsync(new { bytes = total });
+    }
+
+    private static async Task DownloadAsync(HttpContext context)
+    {
+        var remaining = long.Parse(context.Request.Query["bytes"]!, CultureInfo.InvariantCulture);
+        context.Response.ContentType = "application/octet-stream";
+        context.Response.ContentLength = remaining;
+        var chunk = new byte[64 * 1024];
+        Array.Fill(chunk, (byte)'x');
+        while (remaining > 0)
+        {
+            var size = (int)Math.Min(chunk.Length, remaining);
+            await context.Response.Body.WriteAsync(chunk.AsMemory(0, size), context.RequestAborted);
+            remaining -= size;
+        }
+    }
+
+    /// <summary>A stream that never ends by itself: a heartbeat event every 100 ms until the caller goes away.</summary>
+    private async Task SlowStreamAsync(HttpContext context)
+    {
+        context.Response.ContentType = "text/event-stream";
+        try
+        {
+            for (var i = 0; i < 600; i++)
+            {
+                await WriteEventAsync(context, "{\"heartbeat\":" + i.ToString(CultureInfo.InvariantCulture) + "}");
+                await Task.Delay(100, context.RequestAborted);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            _streamAborted.TrySetResult();
+        }
+    }
+
+    private static async Task StallAsync(HttpContext context)
+    {
+        var milliseconds = int.Parse(context.Request.Query["ms"]!, CultureInfo.InvariantCulture);
+        await Task.Delay(milliseconds, context.RequestAborted);
+        await context.Response.WriteAsync("late");
+    }
+
+    /// <summary>The message every error shape carries, so a test can tell it came through.</summary>
+    public static string ErrorMessage(string shape, int status) => $"Upstream says {status} in the {shape} shape";
+
+    private static Task ErrorAsync(HttpContext context) => WriteErrorAsync(
+        context,
+        (string)context.Request.RouteValues["shape"]!,
+        int.Parse((string)context.Request.RouteValues["status"]!, CultureInfo.InvariantCulture));
+
+    private static async Task WriteErrorAsync(HttpContext context, string shape, int status)
+    {
+        var message = ErrorMessage(shape, status);
+        context.Response.StatusCode = status;
+        switch (shape)
+        {
+            case "aimlapi":
+                await context.Response.WriteAsJsonAsync(new
+                {
+                    message,
+                    path = context.Request.Path.Value,
+                    requestId = "body-request-id",
+                    statusCode = status,
+                    timestamp = "2025-03-11T07:13:27.813Z",
+                });
+                break;
+            case "aimlapi-v2":
+                await context.Response.WriteAsJsonAsync(new
+                {
+                    title = "Some Title",
+                    status,
+                    message,
+                    instance = context.Request.Path.Value,
+                    timestamp = "2025-03-11T07:13:27.813Z",
+                    error = new { name = "SomeException", message = "inner " + message, data = new { } },
+                });
+                break;
+            case "openai":
+                await context.Response.WriteAsJsonAsync(new { error = new { message, type = "upstream_type", code = "upstream_code" } });
+                break;
+            case "text":
+                context.Response.ContentType = "text/plain";
+                await context.Response.WriteAsync(message);
+                break;
+            case "empty":
+                break;
+            default:
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                break;
+        }
+    }
+
+    private static async Task GzipErrorAsync(HttpContext context)
+    {
+        var json = Encoding.UTF8.GetBytes("{\"error\":{\"message\":\"compressed trouble\",\"type\":\"t\",\"code\":\"c\"}}");
+        using var compressed = new MemoryStream();
+        await using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await gzip.WriteAsync(json);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.ContentEncoding = "gzip";
+        await context.Response.Body.WriteAsync(compressed.ToArray());
+    }
+}
