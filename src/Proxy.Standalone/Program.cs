@@ -1,16 +1,11 @@
-using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Proxy;
+using Proxy.Hosting;
 using Proxy.Standalone;
 
 var builder = WebApplication.CreateSlimBuilder(args);
-
-// local.settings.json sits below environment variables and the command line, as it does under `func start`.
-var sources = builder.Configuration.Sources;
-var environmentIndex = sources.ToList().FindLastIndex(source => source is EnvironmentVariablesConfigurationSource { Prefix: null or "" });
-sources.Insert(environmentIndex < 0 ? sources.Count : environmentIndex,
-    new LocalSettingsConfigurationSource(Path.Combine(Directory.GetCurrentDirectory(), "local.settings.json")));
-
+LocalSettingsConfigurationSource.AddBelowEnvironment(builder.Configuration);
 builder.Services.AddProxy(builder.Configuration);
+builder.Services.AddHostedService<QuotaRetentionService>();
 
 var app = builder.Build();
 app.Run(app.Services.GetRequiredService<ProxyRequestHandler>().HandleAsync);

@@ -16,4 +16,8 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 1001, Level = LogLevel.Error,
         Message = "Request {RequestId} {Method} {Path} hit an unhandled fault in the proxy")]
     public static partial void UnhandledFault(ILogger logger, string requestId, string method, string path);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning,
+        Message = "Request {RequestId} {Method} {Path} for key {KeyId} admitted uncounted: quota_store_unavailable")]
+    public static partial void QuotaStoreUnavailable(ILogger logger, string requestId, string method, string path, string keyId);
 }

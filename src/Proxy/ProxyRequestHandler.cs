@@ -4,36 +4,47 @@ using Microsoft.Extensions.Options;
 using Proxy.Auth;
 using Proxy.Errors;
 using Proxy.Forwarding;
+using Proxy.Quota;
 using Proxy.Requests;
 
 namespace Proxy;
 
 /// <summary>
-/// The proxy's one request handler, used by every host: checks what the proxy can judge itself,
-/// forwards the rest, and answers every failure through <see cref="ErrorResponseWriter"/>.
+/// The proxy's one request handler, used by every host: checks what the proxy can judge itself, identifies
+/// the key and counts it against its quota, forwards the rest, and answers every failure through
+/// <see cref="ErrorResponseWriter"/>.
 /// </summary>
 public sealed class ProxyRequestHandler
 {
-    private static readonly Func<object, Task> s_writeRequestIds = WriteRequestIds;
+    private static readonly Func<object, Task> s_writeResponseHeaders = WriteResponseHeaders;
 
     private readonly RequestTargetPolicy _targetPolicy;
+    private readonly KeyResolver _keys;
+    private readonly QuotaLimiter _quota;
     private readonly UpstreamForwarder _forwarder;
     private readonly ErrorResponseWriter _errorWriter;
     private readonly ILogger<ProxyRequestHandler> _logger;
     private readonly long _maxRequestBodySize;
+    private readonly QuotaOptions _quotaOptions;
 
     internal ProxyRequestHandler(
         RequestTargetPolicy targetPolicy,
+        KeyResolver keys,
+        QuotaLimiter quota,
         UpstreamForwarder forwarder,
         ErrorResponseWriter errorWriter,
         IOptions<ForwardingOptions> forwardingOptions,
+        IOptions<QuotaOptions> quotaOptions,
         ILogger<ProxyRequestHandler> logger)
     {
         _targetPolicy = targetPolicy;
+        _keys = keys;
+        _quota = quota;
         _forwarder = forwarder;
         _errorWriter = errorWriter;
         _logger = logger;
         _maxRequestBodySize = forwardingOptions.Value.MaxRequestBodySize;
+        _quotaOptions = quotaOptions.Value;
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -42,11 +53,11 @@ public sealed class ProxyRequestHandler
 
         var request = new ProxyRequestFeature(context);
         context.Features.Set(request);
-        context.Response.OnStarting(s_writeRequestIds, context);
+        context.Response.OnStarting(s_writeResponseHeaders, context);
 
         try
         {
-            var error = Admit(context) ?? await _forwarder.ForwardAsync(context);
+            var error = await AdmitAsync(context, request) ?? await _forwarder.ForwardAsync(context);
             if (error is not null)
             {
                 await _errorWriter.WriteAsync(context, error);
@@ -70,25 +81,67 @@ public sealed class ProxyRequestHandler
         }
     }
 
-    /// <summary>What the proxy refuses without asking the upstream, in the order a client would fix it.</summary>
-    private ProxyError? Admit(HttpContext context)
+    /// <summary>
+    /// What the proxy refuses without asking the upstream, in the order a client would fix it. The quota comes
+    /// last, so that a request refused for any other reason does not use up the key's hour.
+    /// </summary>
+    private async ValueTask<ProxyError?> AdmitAsync(HttpContext context, ProxyRequestFeature request)
     {
-        var request = context.Request;
-        return _targetPolicy.Check(context)
-            ?? (IsCorsPreflight(request) ? null : ApiKeyReader.Read(request).Error)
-            ?? RequestBodyLimit.Apply(context, _maxRequestBodySize);
+        var httpRequest = context.Request;
+        if (_targetPolicy.Check(context) is { } targetError)
+        {
+            return targetError;
+        }
+
+        // Browsers send preflights without credentials, and they do not count; the upstream answers them.
+        if (IsCorsPreflight(httpRequest))
+        {
+            return RequestBodyLimit.Apply(context, _maxRequestBodySize);
+        }
+
+        var apiKey = ApiKeyReader.Read(httpRequest);
+        if ((apiKey.Error ?? RequestBodyLimit.Apply(context, _maxRequestBodySize)) is { } requestError)
+        {
+            return requestError;
+        }
+
+        var key = await _keys.ResolveAsync(apiKey.Key!);
+        (request.KeyId, request.Tier) = (key.KeyId, key.Tier);
+        if (key.Error is not null)
+        {
+            return key.Error;
+        }
+
+        var lease = await _quota.AcquireAsync(key.KeyId, key.Limit);
+        request.QuotaLease = lease;
+        return lease.Decision switch
+        {
+            QuotaDecision.Exhausted => ErrorCatalog.QuotaExceeded(_quotaOptions.LimitMessage),
+            QuotaDecision.StoreUnavailable when _quotaOptions.FailureMode == QuotaFailureMode.Closed => ErrorCatalog.ServiceUnavailable(),
+            QuotaDecision.StoreUnavailable => AdmitUncounted(context, request),
+            _ => null,
+        };
     }
 
-    // Browsers send preflights without credentials; the upstream answers them.
+    private ProxyError? AdmitUncounted(HttpContext context, ProxyRequestFeature request)
+    {
+        ProxyLog.QuotaStoreUnavailable(_logger, request.RequestId, context.Request.Method, request.ClientPath, ApiKeyHash.Prefix(request.KeyId!));
+        return null;
+    }
+
     private static bool IsCorsPreflight(HttpRequest request) =>
         HttpMethods.IsOptions(request.Method) && request.Headers.ContainsKey("Access-Control-Request-Method");
 
-    /// <summary>Runs just before the status line goes out, after any upstream headers were copied, so the proxy's ids win.</summary>
-    private static Task WriteRequestIds(object state)
+    /// <summary>
+    /// Runs just before the status line goes out, after any upstream headers were copied, so that the proxy's
+    /// ids and rate-limit headers win over the upstream's.
+    /// </summary>
+    private static Task WriteResponseHeaders(object state)
     {
         var context = (HttpContext)state;
+        var request = ProxyRequestFeature.Get(context);
         var headers = context.Response.Headers;
-        headers[ProxyHeaderNames.RequestId] = ProxyRequestFeature.Get(context).RequestId;
+        headers[ProxyHeaderNames.RequestId] = request.RequestId;
 
         var clientRequestId = context.Request.Headers[ProxyHeaderNames.ClientRequestId];
         if (clientRequestId.Count == 1 && ClientRequestId.IsValid(clientRequestId[0]))
@@ -98,6 +151,11 @@ public sealed class ProxyRequestHandler
         else
         {
             headers.Remove(ProxyHeaderNames.ClientRequestId);
+        }
+
+        if (request.QuotaLease is { } lease)
+        {
+            RateLimitHeaders.Write(headers, lease);
         }
 
         return Task.CompletedTask;

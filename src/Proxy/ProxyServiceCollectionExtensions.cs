@@ -4,8 +4,11 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Proxy;
+using Proxy.Auth;
 using Proxy.Errors;
 using Proxy.Forwarding;
+using Proxy.Quota;
+using Proxy.Storage;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -20,19 +23,34 @@ public static class ProxyServiceCollectionExtensions
         services.AddOptions<ForwardingOptions>().Bind(configuration.GetSection(ForwardingOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ForwardingOptions>, ForwardingOptionsValidator>());
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<QuotaOptions>().Bind(configuration.GetSection(QuotaOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QuotaOptions>, QuotaOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, KestrelLimitsSetup>());
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpForwarder();
+        services.AddProxyStorage(configuration);
+        services.TryAddSingleton<TableStoreCircuit>();
+        services.TryAddSingleton<KeyTable>();
+        services.TryAddSingleton<KeyDirectory>();
+        services.TryAddSingleton<KeyResolver>();
+        services.TryAddSingleton<QuotaCounterStore>();
+        services.TryAddSingleton<QuotaLimiter>();
+        services.TryAddSingleton<QuotaRetention>();
         services.TryAddSingleton<ErrorResponseWriter>();
         services.TryAddSingleton<RequestTargetPolicy>();
         services.TryAddSingleton<ProxyTransformer>();
         services.TryAddSingleton<UpstreamForwarder>();
         services.TryAddSingleton(provider => new ProxyRequestHandler(
             provider.GetRequiredService<RequestTargetPolicy>(),
+            provider.GetRequiredService<KeyResolver>(),
+            provider.GetRequiredService<QuotaLimiter>(),
             provider.GetRequiredService<UpstreamForwarder>(),
             provider.GetRequiredService<ErrorResponseWriter>(),
             provider.GetRequiredService<IOptions<ForwardingOptions>>(),
+            provider.GetRequiredService<IOptions<QuotaOptions>>(),
             provider.GetRequiredService<ILogger<ProxyRequestHandler>>()));
 
         // YARP logs forwarding failures with their exceptions, whose messages can name hosts and carry

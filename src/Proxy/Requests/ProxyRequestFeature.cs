@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Proxy.Errors;
+using Proxy.Quota;
 
 namespace Proxy.Requests;
 
@@ -20,6 +21,15 @@ internal sealed class ProxyRequestFeature
     /// logs report, so that <c>/v1/../admin</c> is shown as sent rather than as Kestrel normalised it.
     /// </summary>
     public string ClientPath { get; }
+
+    /// <summary>The hash of the client's key, once it has been read.</summary>
+    public string? KeyId { get; set; }
+
+    /// <summary>The key's tier, once it is known.</summary>
+    public string? Tier { get; set; }
+
+    /// <summary>The quota's answer, once the request was counted; its headers go on the response.</summary>
+    public QuotaLease? QuotaLease { get; set; }
 
     /// <summary>The error the proxy answered with, once it has answered one.</summary>
     public ProxyError? Error { get; set; }

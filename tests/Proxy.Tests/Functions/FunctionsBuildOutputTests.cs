@@ -16,7 +16,9 @@ public sealed class FunctionsBuildOutputTests
     [Fact]
     public void FunctionsMetadata_HasOneAnonymousCatchAllHttpTriggerForEveryMethod()
     {
-        var function = Assert.Single(ReadOutputJson("functions.metadata").EnumerateArray());
+        var function = Assert.Single(ReadOutputJson("functions.metadata").EnumerateArray(),
+            function => function.GetProperty("bindings").EnumerateArray().Any(binding => binding.GetProperty("type").GetString() == "httpTrigger"));
+        Assert.Equal("Proxy", function.GetProperty("name").GetString());
         Assert.Equal("dotnet-isolated", function.GetProperty("language").GetString());
 
         var trigger = Assert.Single(function.GetProperty("bindings").EnumerateArray(),
@@ -28,6 +30,17 @@ public sealed class FunctionsBuildOutputTests
         Assert.False(trigger.TryGetProperty("methods", out var methods) && methods.ValueKind == JsonValueKind.Array && methods.GetArrayLength() > 0);
         Assert.Contains(function.GetProperty("bindings").EnumerateArray(),
             binding => binding.GetProperty("type").GetString() == "http" && binding.GetProperty("direction").GetString() == "Out");
+    }
+
+    [Fact]
+    public void FunctionsMetadata_HasTheHourlyQuotaRetentionTimer()
+    {
+        var function = Assert.Single(ReadOutputJson("functions.metadata").EnumerateArray(),
+            function => function.GetProperty("name").GetString() == "QuotaRetention");
+
+        var trigger = Assert.Single(function.GetProperty("bindings").EnumerateArray());
+        Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("0 7 * * * *", trigger.GetProperty("schedule").GetString());
     }
 
     [Fact]

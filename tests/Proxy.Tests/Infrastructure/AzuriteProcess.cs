@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace Proxy.Tests.Infrastructure;
@@ -10,6 +11,9 @@ internal sealed partial class AzuriteProcess : IAsyncDisposable
 {
     // The well-known development account; Azurite accepts nothing else.
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    // No telemetry (it phones home), nothing on disk, and no refusal of the newest SDK's API version.
+    private static readonly string[] s_commonArguments = ["--disableTelemetry", "--inMemoryPersistence", "--skipApiVersionCheck", "--loose"];
 
     private readonly Process _process;
 
@@ -27,33 +31,52 @@ internal sealed partial class AzuriteProcess : IAsyncDisposable
 
     public int TablePort { get; }
 
-    public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
-        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;" +
-        $"QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
-        $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
+    public string ConnectionString => ConnectionStringFor(TablePort, QueuePort, BlobPort);
 
+    /// <summary>A development-account connection string; a service without a port is left out.</summary>
+    public static string ConnectionStringFor(int tablePort, int? queuePort = null, int? blobPort = null) =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
+        (blobPort is { } blob ? $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;" : string.Empty) +
+        (queuePort is { } queue ? $"QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;" : string.Empty) +
+        $"TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;";
+
+    /// <summary>Blob, Queue and Table services, each on a free port.</summary>
     public static async Task<AzuriteProcess> StartAsync()
     {
-        if (!File.Exists(RepositoryPaths.Azurite))
+        var ports = await StartAsync("azurite", ["Blob", "Queue", "Table"],
+            "--blobHost", "127.0.0.1", "--blobPort", "0", "--queueHost", "127.0.0.1", "--queuePort", "0", "--tableHost", "127.0.0.1", "--tablePort", "0");
+        return new AzuriteProcess(ports.Process, ports.Ports["Blob"], ports.Ports["Queue"], ports.Ports["Table"]);
+    }
+
+    /// <summary>
+    /// The Table service alone (<c>azurite-table</c>), so that a fault test can stop it while the rest stays up,
+    /// and start it again on the same port.
+    /// </summary>
+    public static async Task<AzuriteProcess> StartTableServiceAsync(int port = 0)
+    {
+        var ports = await StartAsync("azurite-table", ["Table"], "--tableHost", "127.0.0.1", "--tablePort", port.ToString(CultureInfo.InvariantCulture));
+        return new AzuriteProcess(ports.Process, 0, 0, ports.Ports["Table"]);
+    }
+
+    private static async Task<(Process Process, Dictionary<string, int> Ports)> StartAsync(string executable, string[] services, params string[] arguments)
+    {
+        var path = Path.Combine(RepositoryPaths.Root, "node_modules", ".bin", executable);
+        if (!File.Exists(path))
         {
-            throw new InvalidOperationException($"Azurite is not installed at {RepositoryPaths.Azurite}: run `npm ci` at the repository root.");
+            throw new InvalidOperationException($"Azurite is not installed at {path}: run `npm ci` at the repository root.");
         }
 
-        var start = new ProcessStartInfo(RepositoryPaths.Azurite)
+        var start = new ProcessStartInfo(path)
         {
-            ArgumentList =
-            {
-                "--disableTelemetry", "--inMemoryPersistence", "--skipApiVersionCheck", "--loose",
-                "--blobHost", "127.0.0.1", "--blobPort", "0",
-                "--queueHost", "127.0.0.1", "--queuePort", "0",
-                "--tableHost", "127.0.0.1", "--tablePort", "0",
-            },
             WorkingDirectory = Path.GetTempPath(),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var argument in s_commonArguments.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
         var ports = new Dictionary<string, int>();
@@ -65,8 +88,8 @@ internal sealed partial class AzuriteProcess : IAsyncDisposable
             {
                 lock (ports)
                 {
-                    ports[match.Groups["service"].Value] = int.Parse(match.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
-                    if (ports.Count == 3)
+                    ports[match.Groups["service"].Value] = int.Parse(match.Groups["port"].Value, CultureInfo.InvariantCulture);
+                    if (ports.Count == services.Length)
                     {
                         ready.TrySetResult();
                     }
@@ -80,11 +103,15 @@ internal sealed partial class AzuriteProcess : IAsyncDisposable
         var started = await Task.WhenAny(ready.Task, Task.Delay(TimeSpan.FromSeconds(60)), process.WaitForExitAsync());
         if (started != ready.Task)
         {
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException("Azurite did not report its three services listening within 60 seconds.");
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            throw new InvalidOperationException($"{executable} did not report {string.Join(", ", services)} listening within 60 seconds.");
         }
 
-        return new AzuriteProcess(process, ports["Blob"], ports["Queue"], ports["Table"]);
+        return (process, ports);
     }
 
     public async ValueTask DisposeAsync()

@@ -15,6 +15,9 @@ internal static class HandlerHarness
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Proxy:Upstream:BaseUrl"] = (upstream ?? new Uri($"http://127.0.0.1:{ProxyFixture.UnusedPort()}")).ToString(),
+
+                // Handler-level tests are not about storage: a store nobody listens on sends them down the fail-open path.
+                ["AzureWebJobsStorage"] = AzuriteProcess.ConnectionStringFor(tablePort: ProxyFixture.UnusedPort()),
             })
             .Build();
         var services = new ServiceCollection().AddLogging();

@@ -85,9 +85,12 @@ public sealed class ProxyFixture : IAsyncLifetime
         ["Proxy__Upstream__BaseUrl"] = upstream.ToString(),
         ["Proxy__Upstream__Timeout"] = UpstreamTimeout.ToString(),
         ["Proxy__Forwarding__MaxRequestBodySize"] = MaxRequestBodySize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+
+        // The forwarding tests send far more than ten requests with one key; the quota tests set their own limits.
+        ["Proxy__Quota__FreeRequestsPerHour"] = string.Empty,
     };
 
-    private Task<StandaloneProxyProcess> StartProxyAsync(Uri upstream, params (string Name, string Value)[] extra)
+    internal Task<StandaloneProxyProcess> StartProxyAsync(Uri upstream, params (string Name, string Value)[] extra)
     {
         var settings = SettingsFor(upstream);
         foreach (var (name, value) in extra)

@@ -11,11 +11,11 @@ internal static class RepositoryPaths
     public static string Configuration { get; } =
         typeof(RepositoryPaths).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
-    public static string Azurite => Path.Combine(Root, "node_modules", ".bin", "azurite");
-
     public static string FunctionsOutput => Path.Combine(Root, "src", "Proxy.Functions", "bin", Configuration, "net10.0");
 
     public static string StandaloneAssembly => Path.Combine(AppContext.BaseDirectory, "Proxy.Standalone.dll");
+
+    public static string CliAssembly => Path.Combine(AppContext.BaseDirectory, "proxy-cli.dll");
 
     private static string FindRoot()
     {

@@ -1,13 +1,28 @@
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
 
-namespace Proxy.Standalone;
+namespace Proxy.Hosting;
 
 /// <summary>
 /// Reads the <c>Values</c> of a Functions <c>local.settings.json</c>, so that the standalone host runs
 /// from the same file as <c>func start</c>; <c>Proxy__Upstream__BaseUrl</c> becomes <c>Proxy:Upstream:BaseUrl</c>.
 /// </summary>
-internal sealed class LocalSettingsConfigurationSource(string path) : IConfigurationSource
+public sealed class LocalSettingsConfigurationSource(string path) : IConfigurationSource
 {
+    /// <summary>
+    /// Adds <c>local.settings.json</c> from the current directory below environment variables and the command line,
+    /// as it sits under <c>func start</c>.
+    /// </summary>
+    public static void AddBelowEnvironment(IConfigurationBuilder configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var sources = configuration.Sources;
+        var environmentIndex = sources.ToList().FindLastIndex(source => source is EnvironmentVariablesConfigurationSource { Prefix: null or "" });
+        sources.Insert(environmentIndex < 0 ? sources.Count : environmentIndex,
+            new LocalSettingsConfigurationSource(Path.Combine(Directory.GetCurrentDirectory(), "local.settings.json")));
+    }
+
     public IConfigurationProvider Build(IConfigurationBuilder builder) => new Provider(path);
 
     private sealed class Provider(string path) : ConfigurationProvider

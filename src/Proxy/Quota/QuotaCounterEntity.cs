@@ -1,0 +1,18 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace Proxy.Quota;
+
+/// <summary>One key's count for one hour: partition = key hash, row = <see cref="QuotaWindow.Id"/>.</summary>
+public sealed class QuotaCounterEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = string.Empty;
+
+    public string RowKey { get; set; } = string.Empty;
+
+    public DateTimeOffset? Timestamp { get; set; }
+
+    public ETag ETag { get; set; }
+
+    public long Count { get; set; }
+}

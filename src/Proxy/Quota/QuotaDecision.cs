@@ -1,0 +1,17 @@
+namespace Proxy.Quota;
+
+/// <summary>Why a quota lease was granted or refused.</summary>
+public enum QuotaDecision
+{
+    /// <summary>Counted, and within the limit.</summary>
+    Admitted,
+
+    /// <summary>The window's limit is used up.</summary>
+    Exhausted,
+
+    /// <summary>The key's tier has no limit: nothing is counted.</summary>
+    Unlimited,
+
+    /// <summary>Table storage could not count it; the failure mode decides.</summary>
+    StoreUnavailable,
+}

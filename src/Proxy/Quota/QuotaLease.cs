@@ -1,0 +1,35 @@
+namespace Proxy.Quota;
+
+/// <summary>
+/// The quota's answer for one request, shaped like <c>System.Threading.RateLimiting</c>'s lease:
+/// whether it may go on, and the metadata the rate-limit headers are written from.
+/// </summary>
+public sealed class QuotaLease
+{
+    /// <summary>Leases that carry no counts are shared, so those answers allocate nothing.</summary>
+    public static readonly QuotaLease Unlimited = new(QuotaDecision.Unlimited, 0, 0, TimeSpan.Zero);
+
+    public static readonly QuotaLease StoreUnavailable = new(QuotaDecision.StoreUnavailable, 0, 0, TimeSpan.Zero);
+
+    public QuotaLease(QuotaDecision decision, long limit, long remaining, TimeSpan resetAfter)
+    {
+        Decision = decision;
+        Limit = limit;
+        Remaining = remaining;
+        ResetAfter = resetAfter;
+    }
+
+    public QuotaDecision Decision { get; }
+
+    public bool IsAcquired => Decision != QuotaDecision.Exhausted;
+
+    /// <summary>Whether the rate-limit headers apply: the request was counted, or refused by the count.</summary>
+    public bool IsCounted => Decision is QuotaDecision.Admitted or QuotaDecision.Exhausted;
+
+    public long Limit { get; }
+
+    public long Remaining { get; }
+
+    /// <summary>Time until the window resets; also the <c>Retry-After</c> of a refusal.</summary>
+    public TimeSpan ResetAfter { get; }
+}

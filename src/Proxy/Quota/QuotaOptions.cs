@@ -1,0 +1,42 @@
+namespace Proxy.Quota;
+
+/// <summary>The hourly quota. Bound from <c>Proxy:Quota</c> (<c>Proxy__Quota__*</c>).</summary>
+public sealed class QuotaOptions
+{
+    public const string SectionName = "Proxy:Quota";
+    public const string FreeTier = "free";
+
+    /// <summary>The free tier's hourly limit: 10, the AI/ML API's documented figure. Empty means no limit.</summary>
+    public int? FreeRequestsPerHour { get; set; } = 10;
+
+    /// <summary>Further tiers by name (<c>Proxy__Quota__Tiers__pro__RequestsPerHour=1000</c>).</summary>
+    public Dictionary<string, QuotaTierOptions> Tiers { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public QuotaFailureMode FailureMode { get; set; } = QuotaFailureMode.Open;
+
+    /// <summary>The longest a request waits for Table storage before the failure mode decides.</summary>
+    public TimeSpan StoreTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often, once the store has failed, a background probe checks whether it is back.</summary>
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Counters live in one table per UTC day, named this prefix plus <c>yyyyMMdd</c>.</summary>
+    public string TablePrefix { get; set; } = "quota";
+
+    /// <summary>Whole days of counter tables kept; older tables are dropped.</summary>
+    public int RetentionDays { get; set; } = 2;
+
+    /// <summary>The 429 message's call to action; with <see cref="BillingUrl"/> it makes the AI/ML API's message verbatim.</summary>
+    public string SubscriptionText { get; set; } = "Get AI/ML Subscription to use API";
+
+    public string BillingUrl { get; set; } = "https://aimlapi.com/app/billing/";
+
+    /// <summary>The free-tier message, in the AI/ML API's words with this deployment's wording and URL.</summary>
+    public string LimitMessage => $"Free-tier limit: You've reached your free limit for the hour. {SubscriptionText}, visit {BillingUrl} !";
+
+    /// <summary>The hourly limit for a tier, or null for none. An unknown tier counts as free.</summary>
+    public int? LimitFor(string? tier) =>
+        tier is not null && !tier.Equals(FreeTier, StringComparison.OrdinalIgnoreCase) && Tiers.TryGetValue(tier, out var options)
+            ? options.RequestsPerHour
+            : FreeRequestsPerHour;
+}

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Options;
+
+namespace Proxy.Quota;
+
+internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
+{
+    public ValidateOptionsResult Validate(string? name, QuotaOptions options)
+    {
+        var failures = new List<string>();
+        if (options.FreeRequestsPerHour < 0)
+        {
+            failures.Add("Proxy__Quota__FreeRequestsPerHour must be 0 or more, or empty for no limit.");
+        }
+
+        foreach (var (tier, tierOptions) in options.Tiers)
+        {
+            if (tierOptions.RequestsPerHour < 0)
+            {
+                failures.Add($"Proxy__Quota__Tiers__{tier}__RequestsPerHour must be 0 or more, or empty for no limit.");
+            }
+        }
+
+        if (options.StoreTimeout <= TimeSpan.Zero || options.ProbeInterval <= TimeSpan.Zero)
+        {
+            failures.Add("Proxy__Quota__StoreTimeout and Proxy__Quota__ProbeInterval must be positive.");
+        }
+
+        if (options.TablePrefix.Length is < 3 or > 55 || !char.IsAsciiLetter(options.TablePrefix[0]) || !options.TablePrefix.All(char.IsAsciiLetterOrDigit))
+        {
+            failures.Add("Proxy__Quota__TablePrefix must be 3 to 55 letters and digits, starting with a letter (a table name with the date appended).");
+        }
+
+        if (options.RetentionDays < 1)
+        {
+            failures.Add("Proxy__Quota__RetentionDays must be at least 1.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,49 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Configuration;
+
+namespace Proxy.Storage;
+
+/// <summary>
+/// Reaches the storage account named by <c>AzureWebJobsStorage</c>, in either of the forms the Functions host
+/// accepts: a connection string (Azurite: <c>UseDevelopmentStorage=true</c>), or the identity-based form
+/// (<c>AzureWebJobsStorage__accountName</c> or <c>__tableServiceUri</c>, with <c>__credential</c> and <c>__clientId</c>).
+/// </summary>
+public static class StorageAccountConnection
+{
+    public const string SettingName = "AzureWebJobsStorage";
+
+    /// <summary>The Table service endpoint and how to authenticate to it, as configured.</summary>
+    public static TableServiceClient CreateTableServiceClient(
+        IConfiguration configuration, Func<IConfiguration, TokenCredential> createCredential, TableClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(createCredential);
+
+        var section = configuration.GetSection(SettingName);
+        if (!string.IsNullOrWhiteSpace(section.Value))
+        {
+            return new TableServiceClient(section.Value, options);
+        }
+
+        return new TableServiceClient(ServiceUri(section, "table"), createCredential(section), options);
+    }
+
+    /// <summary><c>__tableServiceUri</c> (or <c>__queueServiceUri</c>) when given, else the public endpoint of <c>__accountName</c>.</summary>
+    internal static Uri ServiceUri(IConfigurationSection section, string service)
+    {
+        if (section[service + "ServiceUri"] is { Length: > 0 } explicitUri)
+        {
+            return new Uri(explicitUri);
+        }
+
+        if (section["accountName"] is { Length: > 0 } accountName)
+        {
+            return new Uri($"https://{accountName}.{service}.core.windows.net");
+        }
+
+        throw new InvalidOperationException(
+            $"{SettingName} is not set: give a connection string, or {SettingName}__accountName (or __{service}ServiceUri) " +
+            $"with {SettingName}__credential=managedidentity and {SettingName}__clientId.");
+    }
+}

@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Http;
+using Proxy.Quota;
+
+namespace Proxy.Tests.Quota;
+
+/// <summary>The rate-limit headers say what the lease says, in both the de facto and the IETF draft forms.</summary>
+public sealed class RateLimitHeadersTests
+{
+    [Fact]
+    public void Write_AdmittedLease_GivesLimitRemainingAndReset()
+    {
+        var headers = new HeaderDictionary();
+
+        RateLimitHeaders.Write(headers, new QuotaLease(QuotaDecision.Admitted, 10, 7, TimeSpan.FromSeconds(1799.2)));
+
+        Assert.Equal("10", headers["X-RateLimit-Limit"]);
+        Assert.Equal("7", headers["X-RateLimit-Remaining"]);
+        Assert.Equal("1800", headers["X-RateLimit-Reset"]);
+        Assert.Equal("\"hourly\";q=10;w=3600", headers["RateLimit-Policy"]);
+        Assert.Equal("\"hourly\";r=7;t=1800", headers["RateLimit"]);
+        Assert.False(headers.ContainsKey("Retry-After"));
+    }
+
+    [Fact]
+    public void Write_RefusalLongerThanSdksWait_SaysDoNotRetry()
+    {
+        var headers = new HeaderDictionary();
+
+        RateLimitHeaders.Write(headers, new QuotaLease(QuotaDecision.Exhausted, 10, 0, TimeSpan.FromMinutes(40)));
+
+        Assert.Equal("2400", headers["Retry-After"]);
+        Assert.Equal("false", headers["x-should-retry"]);
+        Assert.Equal("0", headers["X-RateLimit-Remaining"]);
+    }
+
+    [Fact]
+    public void Write_RefusalWithinAMinute_LetsSdksRetry()
+    {
+        var headers = new HeaderDictionary();
+
+        RateLimitHeaders.Write(headers, new QuotaLease(QuotaDecision.Exhausted, 10, 0, TimeSpan.FromSeconds(45)));
+
+        Assert.Equal("45", headers["Retry-After"]);
+        Assert.False(headers.ContainsKey("x-should-retry"));
+    }
+
+    [Fact]
+    public void Write_UncountedLease_WritesNothing()
+    {
+        var headers = new HeaderDictionary();
+
+        RateLimitHeaders.Write(headers, QuotaLease.StoreUnavailable);
+        RateLimitHeaders.Write(headers, QuotaLease.Unlimited);
+
+        Assert.Empty(headers);
+    }
+}
