@@ -52,9 +52,11 @@ internal sealed partial class AzuriteProcess : IAsyncDisposable
     /// The Table service alone (<c>azurite-table</c>), so that a fault test can stop it while the rest stays up,
     /// and start it again on the same port.
     /// </summary>
-    public static async Task<AzuriteProcess> StartTableServiceAsync(int port = 0)
+    public static async Task<AzuriteProcess> StartTableServiceAsync(int? port = null)
     {
-        var ports = await StartAsync("azurite-table", ["Table"], "--tableHost", "127.0.0.1", "--tablePort", port.ToString(CultureInfo.InvariantCulture));
+        // azurite-table reports the port it was given, not the one it bound, so it is given a free one.
+        var tablePort = port ?? ProxyFixture.UnusedPort();
+        var ports = await StartAsync("azurite-table", ["Table"], "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(CultureInfo.InvariantCulture));
         return new AzuriteProcess(ports.Process, 0, 0, ports.Ports["Table"]);
     }
 
@@ -125,6 +127,7 @@ internal sealed partial class AzuriteProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    [GeneratedRegex(@"Azurite (?<service>Blob|Queue|Table) service is successfully listening at http://[^:]+:(?<port>\d+)")]
+    // "successfully listening at http://127.0.0.1:41127" (azurite), "successfully started on 127.0.0.1:41127" (azurite-table).
+    [GeneratedRegex(@"Azurite (?<service>Blob|Queue|Table) service (is successfully listening at http://|successfully started on )[^:]+:(?<port>\d+)")]
     private static partial Regex ListeningLine();
 }

@@ -38,5 +38,5 @@ internal sealed class QuotaHarness : IDisposable
     public void Dispose() => _services.Dispose();
 
     /// <summary>A key nobody has used: each test counts from zero.</summary>
-    public static string NewKeyId() => Auth.ApiKeyHash.Of("sk-test-" + Guid.NewGuid().ToString("N"));
+    public static string NewKeyId() => Proxy.Auth.ApiKeyHash.Of("sk-test-" + Guid.NewGuid().ToString("N"));
 }

@@ -9,12 +9,12 @@ namespace Proxy.Tests.Quota;
 [Collection(ProxyCollectionDefinition.Name)]
 public sealed class QuotaLimiterTests(ProxyFixture fixture, ITestOutputHelper output)
 {
-    private static readonly DateTimeOffset HalfMinuteBeforeEleven = new(2031, 5, 4, 10, 59, 30, TimeSpan.Zero);
+    private static readonly DateTimeOffset s_halfMinuteBeforeEleven = new(2031, 5, 4, 10, 59, 30, TimeSpan.Zero);
 
     [Fact]
     public async Task AcquireAsync_UpToTheLimit_AdmitsThenRefusesUntilTheHourTurns()
     {
-        var time = new FakeTimeProvider(HalfMinuteBeforeEleven);
+        var time = new FakeTimeProvider(s_halfMinuteBeforeEleven);
         using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, time);
         var limiter = harness.Get<QuotaLimiter>();
         var key = QuotaHarness.NewKeyId();
@@ -47,7 +47,7 @@ public sealed class QuotaLimiterTests(ProxyFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task AcquireAsync_OneAtATime_CostsOneTransactionPerAdmittedRequestAndNoneOnceExhausted()
     {
-        using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, new FakeTimeProvider(HalfMinuteBeforeEleven));
+        using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, new FakeTimeProvider(s_halfMinuteBeforeEleven));
         var limiter = harness.Get<QuotaLimiter>();
         var key = QuotaHarness.NewKeyId();
 
@@ -71,7 +71,7 @@ public sealed class QuotaLimiterTests(ProxyFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task AcquireAsync_ConcurrentRequestsInOneProcess_ShareWritesAndAdmitExactlyTheLimit()
     {
-        using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, new FakeTimeProvider(HalfMinuteBeforeEleven));
+        using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, new FakeTimeProvider(s_halfMinuteBeforeEleven));
         var limiter = harness.Get<QuotaLimiter>();
         var key = QuotaHarness.NewKeyId();
 
@@ -88,7 +88,7 @@ public sealed class QuotaLimiterTests(ProxyFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task AcquireAsync_TwoLimitersSharingTheStore_NeverAdmitMoreThanTheLimit()
     {
-        var time = new FakeTimeProvider(HalfMinuteBeforeEleven);
+        var time = new FakeTimeProvider(s_halfMinuteBeforeEleven);
         using var first = new QuotaHarness(fixture.Azurite.ConnectionString, time);
         using var second = new QuotaHarness(fixture.Azurite.ConnectionString, time);
         var key = QuotaHarness.NewKeyId();
@@ -105,7 +105,7 @@ public sealed class QuotaLimiterTests(ProxyFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task AcquireAsync_TierWithoutLimit_CountsNothing()
     {
-        using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, new FakeTimeProvider(HalfMinuteBeforeEleven));
+        using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, new FakeTimeProvider(s_halfMinuteBeforeEleven));
 
         var lease = await harness.Get<QuotaLimiter>().AcquireAsync(QuotaHarness.NewKeyId(), limit: null);
 

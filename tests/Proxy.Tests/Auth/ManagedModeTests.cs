@@ -1,0 +1,89 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Proxy.Tests.Infrastructure;
+
+namespace Proxy.Tests.Auth;
+
+/// <summary>
+/// Managed mode: only keys the operator registered with the CLI get through, and the upstream sees the proxy's
+/// own key, never the client's.
+/// </summary>
+[Collection(ProxyCollectionDefinition.Name)]
+public sealed partial class ManagedModeTests(ProxyFixture fixture)
+{
+    [Fact]
+    public async Task RegisteredKeysOnly_UnknownIs401_DisabledIs403_AndTheUpstreamSeesTheProxysKey()
+    {
+        var storage = fixture.Azurite.ConnectionString;
+        var active = await CreateKeyAsync(storage, "--name", "active-client");
+        var disabled = await CreateKeyAsync(storage, "--name", "disabled-client");
+        Assert.Equal(0, (await CliProcess.RunAsync(storage, "keys", "disable", disabled.Id)).ExitCode);
+
+        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
+            ("Proxy__Auth__Mode", "Managed"),
+            ("Proxy__Upstream__ApiKey", ProxyFixture.UpstreamKey),
+            ("Proxy__Quota__FreeRequestsPerHour", "10"));
+
+        using var unknown = await SendAsync(proxy, "sk-never-registered", "unknown");
+        await ErrorBodyAssert.MatchesAsync(unknown, 401, "/v1/echo", "This request requires a valid API key.");
+
+        using var refused = await SendAsync(proxy, disabled.Key, "disabled");
+        await ErrorBodyAssert.MatchesAsync(refused, 403, "/v1/echo", "Forbidden: this API key is disabled.");
+
+        using var admitted = await SendAsync(proxy, active.Key, "active");
+        Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
+        Assert.Equal("9", Assert.Single(admitted.Headers.GetValues("X-RateLimit-Remaining")));
+
+        var seen = fixture.Upstream.LastRequestTo("/v1/echo?client=active")!;
+        Assert.Equal("Bearer " + ProxyFixture.UpstreamKey, seen.Headers["Authorization"]);
+        Assert.DoesNotContain(fixture.Upstream.Requests, request => request.Headers.Values.Any(value => value.Contains(active.Key, StringComparison.Ordinal)));
+        Assert.Null(fixture.Upstream.LastRequestTo("/v1/echo?client=unknown"));
+        Assert.Null(fixture.Upstream.LastRequestTo("/v1/echo?client=disabled"));
+    }
+
+    [Fact]
+    public async Task Cli_SetsAPerKeyLimitAndShowsUsage()
+    {
+        var storage = fixture.Azurite.ConnectionString;
+        var key = await CreateKeyAsync(storage, "--name", "limited-client");
+        var set = await CliProcess.RunAsync(storage, "keys", "set", key.Id, "--limit", "2");
+        Assert.Equal(0, set.ExitCode);
+        Assert.Contains("limit 2", set.Output, StringComparison.Ordinal);
+
+        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress, ("Proxy__Quota__FreeRequestsPerHour", "10"));
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await SendAsync(proxy, key.Key, "limited");
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+        var usage = await CliProcess.RunAsync(storage, "keys", "usage", key.Id);
+        Assert.Equal(0, usage.ExitCode);
+        Assert.Contains($"{key.Id}: 2 of 2 requests", usage.Output, StringComparison.Ordinal);
+
+        var list = await CliProcess.RunAsync(storage, "keys", "list");
+        Assert.Contains(list.Output.Split('\n'), line => line.StartsWith(key.Id, StringComparison.Ordinal) && line.Contains("limited-client", StringComparison.Ordinal));
+        Assert.DoesNotContain(key.Key, list.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task<(string Key, string Id)> CreateKeyAsync(string storage, params string[] options)
+    {
+        var (exitCode, output) = await CliProcess.RunAsync(storage, ["keys", "create", .. options]);
+        Assert.Equal(0, exitCode);
+        var match = CreatedKey().Match(output);
+        Assert.True(match.Success, output);
+        return (match.Groups["key"].Value, match.Groups["id"].Value);
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(StandaloneProxyProcess proxy, string key, string client)
+    {
+        using var http = ProxyFixture.ClientFor(proxy, withKey: false);
+        http.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        return await http.GetAsync("/v1/echo?client=" + client);
+    }
+
+    [GeneratedRegex(@"key: (?<key>sk-\S+)\s+id:\s+(?<id>[0-9a-f]{12})")]
+    private static partial Regex CreatedKey();
+}
