@@ -6,6 +6,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 LocalSettingsConfigurationSource.AddBelowEnvironment(builder.Configuration);
 builder.Services.AddProxy(builder.Configuration);
 builder.Services.AddHostedService<QuotaRetentionService>();
+builder.Services.AddHostedService<FailureArchiveService>();
 
 var app = builder.Build();
 app.Run(app.Services.GetRequiredService<ProxyRequestHandler>().HandleAsync);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Proxy.Auth;
 using Proxy.Errors;
+using Proxy.Failures;
 using Proxy.Forwarding;
 using Proxy.Quota;
 using Proxy.Requests;
@@ -23,6 +24,9 @@ public sealed class ProxyRequestHandler
     private readonly QuotaLimiter _quota;
     private readonly UpstreamForwarder _forwarder;
     private readonly ErrorResponseWriter _errorWriter;
+    private readonly FailureReporter _failures;
+    private readonly FailureRecordFactory _records;
+    private readonly TimeProvider _timeProvider;
     private readonly ILogger<ProxyRequestHandler> _logger;
     private readonly long _maxRequestBodySize;
     private readonly QuotaOptions _quotaOptions;
@@ -33,6 +37,9 @@ public sealed class ProxyRequestHandler
         QuotaLimiter quota,
         UpstreamForwarder forwarder,
         ErrorResponseWriter errorWriter,
+        FailureReporter failures,
+        FailureRecordFactory records,
+        TimeProvider timeProvider,
         IOptions<ForwardingOptions> forwardingOptions,
         IOptions<QuotaOptions> quotaOptions,
         ILogger<ProxyRequestHandler> logger)
@@ -42,6 +49,9 @@ public sealed class ProxyRequestHandler
         _quota = quota;
         _forwarder = forwarder;
         _errorWriter = errorWriter;
+        _failures = failures;
+        _records = records;
+        _timeProvider = timeProvider;
         _logger = logger;
         _maxRequestBodySize = forwardingOptions.Value.MaxRequestBodySize;
         _quotaOptions = quotaOptions.Value;
@@ -51,16 +61,35 @@ public sealed class ProxyRequestHandler
     {
         ArgumentNullException.ThrowIfNull(context);
 
-        var request = new ProxyRequestFeature(context);
+        var request = new ProxyRequestFeature(context, _timeProvider.GetTimestamp());
         context.Features.Set(request);
         context.Response.OnStarting(s_writeResponseHeaders, context);
+        if (IsJson(context.Request))
+        {
+            request.Body = new RequestBodyPrefixStream(context.Request.Body, ModelSniffer.PrefixLength);
+            context.Request.Body = request.Body;
+        }
 
         try
         {
-            var error = await AdmitAsync(context, request) ?? await _forwarder.ForwardAsync(context);
+            var refusal = await AdmitAsync(context, request);
+            if (refusal is not null)
+            {
+                await CaptureModelAsync(context, request);
+                await _errorWriter.WriteAsync(context, refusal);
+                return;
+            }
+
+            var error = await _forwarder.ForwardAsync(context);
             if (error is not null)
             {
                 await _errorWriter.WriteAsync(context, error);
+            }
+
+            if (request.QuotaLease?.Decision == QuotaDecision.StoreUnavailable)
+            {
+                // Admitted uncounted (fail-open): reported once the status it got is known.
+                _failures.Report(_records.Create(context, ErrorCatalog.QuotaStoreUnavailable(context.Response.StatusCode)));
             }
         }
         catch (Exception exception)
@@ -118,16 +147,21 @@ public sealed class ProxyRequestHandler
         {
             QuotaDecision.Exhausted => ErrorCatalog.QuotaExceeded(_quotaOptions.LimitMessage),
             QuotaDecision.StoreUnavailable when _quotaOptions.FailureMode == QuotaFailureMode.Closed => ErrorCatalog.ServiceUnavailable(),
-            QuotaDecision.StoreUnavailable => AdmitUncounted(context, request),
             _ => null,
         };
     }
 
-    private ProxyError? AdmitUncounted(HttpContext context, ProxyRequestFeature request)
-    {
-        ProxyLog.QuotaStoreUnavailable(_logger, request.RequestId, context.Request.Method, request.ClientPath, ApiKeyHash.Prefix(request.KeyId!));
-        return null;
-    }
+    /// <summary>
+    /// A refused request's body is never forwarded, so its first bytes are read here, briefly, for the model its
+    /// failure record may name. Only a body of declared length is read: a chunked one could trickle forever.
+    /// </summary>
+    private static Task CaptureModelAsync(HttpContext context, ProxyRequestFeature request) =>
+        request.Body is { BytesRead: 0 } body && context.Request.ContentLength > 0
+            ? body.CapturePrefixAsync(TimeSpan.FromSeconds(1), context.RequestAborted)
+            : Task.CompletedTask;
+
+    private static bool IsJson(HttpRequest request) =>
+        request.ContentType is { } contentType && contentType.Contains("json", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsCorsPreflight(HttpRequest request) =>
         HttpMethods.IsOptions(request.Method) && request.Headers.ContainsKey("Access-Control-Request-Method");

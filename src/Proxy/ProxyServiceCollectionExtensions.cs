@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Proxy;
 using Proxy.Auth;
 using Proxy.Errors;
+using Proxy.Failures;
 using Proxy.Forwarding;
 using Proxy.Quota;
 using Proxy.Storage;
@@ -39,6 +40,12 @@ public static class ProxyServiceCollectionExtensions
         services.TryAddSingleton<QuotaCounterStore>();
         services.TryAddSingleton<QuotaLimiter>();
         services.TryAddSingleton<QuotaRetention>();
+        services.AddOptions<FailureOptions>().Bind(configuration.GetSection(FailureOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FailureOptions>, FailureOptionsValidator>());
+        services.TryAddSingleton<FailureReporter>();
+        services.TryAddSingleton<FailureRecordFactory>();
+        services.TryAddSingleton<FailureArchive>();
+        services.AddHostedService<FailureQueueSender>();
         services.TryAddSingleton<ErrorResponseWriter>();
         services.TryAddSingleton<RequestTargetPolicy>();
         services.TryAddSingleton<ProxyTransformer>();
@@ -49,6 +56,9 @@ public static class ProxyServiceCollectionExtensions
             provider.GetRequiredService<QuotaLimiter>(),
             provider.GetRequiredService<UpstreamForwarder>(),
             provider.GetRequiredService<ErrorResponseWriter>(),
+            provider.GetRequiredService<FailureReporter>(),
+            provider.GetRequiredService<FailureRecordFactory>(),
+            provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<ForwardingOptions>>(),
             provider.GetRequiredService<IOptions<QuotaOptions>>(),
             provider.GetRequiredService<ILogger<ProxyRequestHandler>>()));

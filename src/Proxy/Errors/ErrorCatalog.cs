@@ -47,6 +47,15 @@ public static class ErrorCatalog
         new(FailureKind.ClientAborted, StatusCodeClientClosedRequest, "Client Closed Request: the client went away before the response was complete.",
             "client_error", "client_aborted");
 
+    /// <summary>An error event inside a stream whose 200 status line has already gone out.</summary>
+    public static ProxyError StreamError(string? upstreamMessage) =>
+        new(FailureKind.StreamError, StatusCodes.Status200OK, upstreamMessage ?? "Stream error: the upstream sent an error event inside the stream.",
+            "server_error", "stream_error");
+
+    /// <summary>A request admitted uncounted because Table storage could not count it (fail-open), with the status it got.</summary>
+    public static ProxyError QuotaStoreUnavailable(int statusCode) =>
+        new(FailureKind.QuotaStoreUnavailable, statusCode, "Quota store unavailable: the request was admitted uncounted.", "server_error", "quota_store_unavailable");
+
     public static ProxyError Internal() =>
         new(FailureKind.Internal, StatusCodes.Status500InternalServerError, "Internal server error", "server_error", "internal");
 

@@ -1,31 +1,31 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
+using Proxy.Failures;
 using Proxy.Requests;
 
 namespace Proxy.Errors;
 
 /// <summary>
-/// The one place that answers a failure: it writes the documented error body and logs the failure.
+/// The one place that answers a failure: it reports it, then writes the documented error body (or, when the
+/// response has already started, breaks the connection).
 /// </summary>
-internal sealed class ErrorResponseWriter(TimeProvider timeProvider, ILogger<ErrorResponseWriter> logger)
+internal sealed class ErrorResponseWriter(TimeProvider timeProvider, FailureReporter reporter, FailureRecordFactory records)
 {
     /// <summary>Answers the failure, or breaks the connection when the response has already started; never throws for a client that left.</summary>
     public async Task WriteAsync(HttpContext context, ProxyError error)
     {
         var feature = ProxyRequestFeature.Get(context);
         feature.Error = error;
-        ProxyLog.RequestFailed(logger, error.Kind, error.StatusCode, feature.RequestId, context.Request.Method, feature.ClientPath);
-
-        if (error.Kind == FailureKind.ClientAborted)
+        if (error.Kind == FailureKind.ClientAborted || context.Response.HasStarted)
         {
-            return;
-        }
+            reporter.Report(records.Create(context, error));
+            if (error.Kind == FailureKind.ClientAborted)
+            {
+                return;
+            }
 
-        if (context.Response.HasStarted)
-        {
             // The status line is gone; the only honest signal left to the client is a broken connection.
             context.Abort();
             return;
@@ -39,6 +39,8 @@ internal sealed class ErrorResponseWriter(TimeProvider timeProvider, ILogger<Err
             FormatTimestamp(timeProvider.GetUtcNow()),
             new ErrorBodyDetail(error.Message, error.Type, error.Code));
         var bytes = JsonSerializer.SerializeToUtf8Bytes(body, ErrorJsonContext.Default.ErrorBody);
+        feature.ResponseBytes = bytes.Length;
+        reporter.Report(records.Create(context, error));
 
         var response = context.Response;
         response.StatusCode = error.StatusCode;

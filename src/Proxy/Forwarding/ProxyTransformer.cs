@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Proxy.Errors;
+using Proxy.Failures;
 using Proxy.Requests;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -10,7 +11,8 @@ namespace Proxy.Forwarding;
 /// YARP's default transforms plus the proxy's: host and client headers out of the upstream request,
 /// and every upstream error answered in the documented shape instead of copied.
 /// </summary>
-internal sealed class ProxyTransformer(IOptions<UpstreamOptions> upstreamOptions, ErrorResponseWriter errorWriter) : HttpTransformer
+internal sealed class ProxyTransformer(
+    IOptions<UpstreamOptions> upstreamOptions, ErrorResponseWriter errorWriter, FailureReporter failures, FailureRecordFactory records) : HttpTransformer
 {
     // Upstream error headers worth keeping: how long to wait, and whether to retry at all.
     private static readonly string[] s_keptErrorHeaders = ["Retry-After", "retry-after-ms", ProxyHeaderNames.ShouldRetry];
@@ -38,15 +40,22 @@ internal sealed class ProxyTransformer(IOptions<UpstreamOptions> upstreamOptions
             : null;
 
         var statusCode = (int)proxyResponse.StatusCode;
+        var request = ProxyRequestFeature.Get(httpContext);
+        request.UpstreamStatusCode = statusCode;
         if (statusCode < StatusCodes.Status400BadRequest)
         {
             await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
-            SetUpstreamRequestId(httpContext, upstreamRequestId);
+            SetUpstreamRequestId(httpContext, request, upstreamRequestId);
+            if (IsEventStream(proxyResponse))
+            {
+                WatchForErrorEvents(httpContext, request);
+            }
+
             return true;
         }
 
         var details = await UpstreamErrorReader.ReadAsync(proxyResponse, cancellationToken);
-        SetUpstreamRequestId(httpContext, upstreamRequestId ?? details.RequestId);
+        SetUpstreamRequestId(httpContext, request, upstreamRequestId ?? details.RequestId);
         foreach (var name in s_keptErrorHeaders)
         {
             if (proxyResponse.Headers.TryGetValues(name, out var kept))
@@ -59,13 +68,29 @@ internal sealed class ProxyTransformer(IOptions<UpstreamOptions> upstreamOptions
         return false;
     }
 
-    private static void SetUpstreamRequestId(HttpContext httpContext, string? upstreamRequestId)
+    private static void SetUpstreamRequestId(HttpContext httpContext, ProxyRequestFeature request, string? upstreamRequestId)
     {
         var headers = httpContext.Response.Headers;
         headers.Remove(ProxyHeaderNames.RequestId);
         if (!string.IsNullOrEmpty(upstreamRequestId))
         {
             headers[ProxyHeaderNames.UpstreamRequestId] = upstreamRequestId;
+            request.UpstreamRequestId = upstreamRequestId;
         }
+    }
+
+    private static bool IsEventStream(HttpResponseMessage response) =>
+        response.Content.Headers.ContentType?.MediaType is "text/event-stream";
+
+    /// <summary>The body YARP copies next goes through a watcher that reports an error event once, and counts the bytes.</summary>
+    private void WatchForErrorEvents(HttpContext httpContext, ProxyRequestFeature request)
+    {
+        SseErrorDetectingStream? watcher = null;
+        watcher = new SseErrorDetectingStream(httpContext.Response.Body, message =>
+        {
+            request.ResponseBytes = watcher!.BytesWritten;
+            failures.Report(records.Create(httpContext, ErrorCatalog.StreamError(message)));
+        });
+        httpContext.Response.Body = watcher;
     }
 }

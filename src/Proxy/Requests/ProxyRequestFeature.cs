@@ -8,13 +8,28 @@ namespace Proxy.Requests;
 /// <summary>What the proxy knows about the request it is handling, shared by the handler and the transforms.</summary>
 internal sealed class ProxyRequestFeature
 {
-    public ProxyRequestFeature(HttpContext context)
+    public ProxyRequestFeature(HttpContext context, long startTimestamp)
     {
         RequestId = Guid.NewGuid().ToString();
         ClientPath = ReadClientPath(context);
+        StartTimestamp = startTimestamp;
     }
 
     public string RequestId { get; }
+
+    /// <summary>When the proxy started on the request, from <see cref="TimeProvider.GetTimestamp"/>.</summary>
+    public long StartTimestamp { get; }
+
+    /// <summary>The request body as it passes through, with its first bytes kept; null when the body is not JSON.</summary>
+    public RequestBodyPrefixStream? Body { get; set; }
+
+    /// <summary>The upstream's status and request id, once it answered.</summary>
+    public int? UpstreamStatusCode { get; set; }
+
+    public string? UpstreamRequestId { get; set; }
+
+    /// <summary>Bytes of response body sent, where the proxy counts them (streams it watches, its own error bodies).</summary>
+    public long? ResponseBytes { get; set; }
 
     /// <summary>
     /// The path as the client sent it, still percent-encoded and without the query: what error bodies and

@@ -1,5 +1,6 @@
 using Azure.Core;
 using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 
 namespace Proxy.Storage;
@@ -27,6 +28,22 @@ public static class StorageAccountConnection
         }
 
         return new TableServiceClient(ServiceUri(section, "table"), createCredential(section), options);
+    }
+
+    /// <summary>The Queue service endpoint and how to authenticate to it, as configured.</summary>
+    public static QueueServiceClient CreateQueueServiceClient(
+        IConfiguration configuration, Func<IConfiguration, TokenCredential> createCredential, QueueClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(createCredential);
+
+        var section = configuration.GetSection(SettingName);
+        if (!string.IsNullOrWhiteSpace(section.Value))
+        {
+            return new QueueServiceClient(section.Value, options);
+        }
+
+        return new QueueServiceClient(ServiceUri(section, "queue"), createCredential(section), options);
     }
 
     /// <summary><c>__tableServiceUri</c> (or <c>__queueServiceUri</c>) when given, else the public endpoint of <c>__accountName</c>.</summary>

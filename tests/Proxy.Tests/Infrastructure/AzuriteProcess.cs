@@ -16,6 +16,7 @@ internal sealed partial class AzuriteProcess : IAsyncDisposable
     private static readonly string[] s_commonArguments = ["--disableTelemetry", "--inMemoryPersistence", "--skipApiVersionCheck", "--loose"];
 
     private readonly Process _process;
+    private int _disposed;
 
     private AzuriteProcess(Process process, int blobPort, int queuePort, int tablePort)
     {
@@ -116,8 +117,14 @@ internal sealed partial class AzuriteProcess : IAsyncDisposable
         return (process, ports);
     }
 
+    /// <summary>Stops Azurite; safe to call more than once, as a fault test that stops it early does.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

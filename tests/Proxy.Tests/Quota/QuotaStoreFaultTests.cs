@@ -41,7 +41,7 @@ public sealed class QuotaStoreFaultTests(ProxyFixture fixture, ITestOutputHelper
                 await ErrorBodyAssert.MatchesAsync(refused, 503, "/v1/echo", "Service unavailable");
             }
 
-            Assert.Contains(open.Output, line => line.Contains("admitted uncounted: quota_store_unavailable", StringComparison.Ordinal));
+            Assert.Contains(open.Output, line => line.Contains("Failure quota_store_unavailable (200) from proxy", StringComparison.Ordinal));
 
             table = await AzuriteProcess.StartTableServiceAsync(tablePort);
             var resumed = await WaitUntilCountedAsync(openClient, TimeSpan.FromSeconds(15));

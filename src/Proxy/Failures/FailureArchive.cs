@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+
+namespace Proxy.Failures;
+
+/// <summary>The <c>failures</c> table: queued records archived for analysis, and read back by time range.</summary>
+public sealed class FailureArchive(TableServiceClient tableService, IOptions<FailureOptions> options)
+{
+    private readonly TableClient _table = tableService.GetTableClient(options.Value.TableName);
+
+    /// <summary>Parses a queue message; throws <see cref="MalformedFailureMessageException"/> when it is not a record.</summary>
+    public static FailureRecord Parse(string message)
+    {
+        FailureRecord? record;
+        try
+        {
+            record = JsonSerializer.Deserialize(message, FailureJsonContext.Default.FailureRecord);
+        }
+        catch (JsonException e)
+        {
+            throw new MalformedFailureMessageException("The message is not a failure record.", e);
+        }
+
+        if (record is null || string.IsNullOrEmpty(record.RequestId) || !DateTimeOffset.TryParse(record.Timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
+        {
+            throw new MalformedFailureMessageException("The message lacks a request id or a timestamp.");
+        }
+
+        return record;
+    }
+
+    /// <summary>Archives one queue message. Archiving the same record twice leaves one row.</summary>
+    public async Task ArchiveAsync(string message, CancellationToken cancellationToken = default)
+    {
+        var record = Parse(message);
+        var occurredAt = DateTimeOffset.Parse(record.Timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+        var entity = FailureEntity.From(record, occurredAt);
+        try
+        {
+            await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+        {
+            await _table.CreateIfNotExistsAsync(cancellationToken);
+            await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+        }
+    }
+
+    /// <summary>Archived records from <paramref name="since"/> on: a range query over the hour partitions.</summary>
+    public async Task<IReadOnlyList<FailureRecord>> ReadSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        var first = FailureEntity.PartitionOf(since);
+        var records = new List<FailureRecord>();
+        try
+        {
+            await foreach (var entity in _table.QueryAsync<FailureEntity>(entity => entity.PartitionKey.CompareTo(first) >= 0, cancellationToken: cancellationToken))
+            {
+                var record = entity.ToRecord();
+                if (DateTimeOffset.Parse(record.Timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal) >= since)
+                {
+                    records.Add(record);
+                }
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+        {
+        }
+
+        return records;
+    }
+
+    /// <summary>One archived record by request id; the id does not say its hour, so this scans rows with that key.</summary>
+    public async Task<FailureRecord?> FindAsync(string requestId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await foreach (var entity in _table.QueryAsync<FailureEntity>(entity => entity.RowKey == requestId, maxPerPage: 1, cancellationToken: cancellationToken))
+            {
+                return entity.ToRecord();
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+        {
+        }
+
+        return null;
+    }
+}
