@@ -71,15 +71,12 @@ param tags resourceTags = {
 @description('Makes the names unique per subscription, resource group and region, and stable across redeployments.')
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, location))
 
-@description('The failure queue; the Functions queue trigger moves undeliverable messages to its -poison sibling.')
-var failuresQueueName = 'proxy-failures'
-
-@description('Resource names, each within its type\'s length and character rules.')
+@description('Resource names. uniqueString() is 13 characters, so the storage account (letters and digits only) and Key Vault names are 20 and 22 characters, within their limit of 24.')
 var names = {
   identity: 'id-proxy-${resourceToken}'
   storageAccount: 'stproxy${resourceToken}'
   deploymentContainer: 'app-package'
-  keyVault: 'kv-proxy-${take(resourceToken, 13)}'
+  keyVault: 'kv-proxy-${resourceToken}'
   logAnalytics: 'log-proxy-${resourceToken}'
   appInsights: 'appi-proxy-${resourceToken}'
   plan: 'plan-proxy-${resourceToken}'
@@ -98,10 +95,6 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     storageAccountName: names.storageAccount
     deploymentContainerName: names.deploymentContainer
-    queueNames: [
-      failuresQueueName
-      '${failuresQueueName}-poison'
-    ]
   }
 }
 
@@ -158,7 +151,6 @@ module functionApp 'modules/function-app.bicep' = {
     authMode: authMode
     freeRequestsPerHour: freeRequestsPerHour
     quotaFailureMode: quotaFailureMode
-    failuresQueueName: failuresQueueName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
   }

@@ -7,6 +7,17 @@ source "$(dirname "${BASH_SOURCE[0]}")/azurite.sh"
 cd "$repo_root"
 
 ensure_node_packages
+
+# One test opens the HTML failure report in headless Chromium: Debian's package, never a downloaded browser.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian's chromium for the report test..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "The report test needs Debian's chromium at /usr/bin/chromium: sudo apt-get install chromium" >&2
+  fi
+fi
+
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Validates infra/ offline: builds infra/main.bicep to ARM JSON and lints it with the Bicep CLI pinned in
-# infra/tools/bicep-cli.csproj, which NuGet restores (no az CLI, no network beyond NuGet). Every linter rule is
-# at "error" (infra/bicepconfig.json), and since the CLI exits 0 on warnings (an API version it has no types
-# for, BCP081, is one), any line that mentions a warning fails the run too.
+# Validates infra/ offline: builds infra/main.bicep to ARM JSON, lints it, and checks that every .bicep file is
+# as `bicep format` writes it, with the Bicep CLI pinned in infra/tools/bicep-cli.csproj, which NuGet restores
+# (no az CLI, no network beyond NuGet). Every linter rule is at "error" (infra/bicepconfig.json), and since the
+# CLI exits 0 on warnings (an API version it has no types for, BCP081, is one), any line that mentions a
+# warning fails the run too.
 #
 # Usage: scripts/validate-infra.sh [OUTPUT_DIR]
 #   OUTPUT_DIR, when given, keeps the compiled template there as main.json (the infra tests read it);
@@ -16,12 +17,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 tools_project=infra/tools/bicep-cli.csproj
 template=infra/main.bicep
 
+work_dir="$(mktemp -d)"
+trap 'rm -rf "$work_dir"' EXIT
 if [ $# -gt 0 ]; then
   out_dir="$1"
   mkdir -p "$out_dir"
 else
-  out_dir="$(mktemp -d)"
-  trap 'rm -rf "$out_dir"' EXIT
+  out_dir="$work_dir"
 fi
 out_file="$out_dir/main.json"
 
@@ -63,7 +65,21 @@ run_bicep() {
 run_bicep "bicep build $template -> $out_file" build "$template" --no-restore --outfile "$out_file"
 run_bicep "bicep lint $template (every core rule at error, infra/bicepconfig.json)" lint "$template" --no-restore
 
+# Formatting: format copies of the .bicep files (with the same bicepconfig.json) and compare.
+mapfile -t bicep_files < <(find infra -name '*.bicep' -not -path '*/obj/*' -not -path '*/bin/*' | sort)
+for file in "${bicep_files[@]}" infra/bicepconfig.json; do
+  mkdir -p "$work_dir/format/$(dirname "$file")"
+  cp "$file" "$work_dir/format/$file"
+done
+run_bicep "bicep format (${#bicep_files[@]} files)" format --pattern "$work_dir/format/infra/**/*.bicep"
+for file in "${bicep_files[@]}"; do
+  if ! diff -u "$file" "$work_dir/format/$file"; then
+    echo "validate-infra: FAILED $file is not as bicep format writes it (the diff above is what it would change)"
+    status=1
+  fi
+done
+
 if [ "$status" -eq 0 ]; then
-  echo "validate-infra: infra/ builds and lints clean, with no warnings"
+  echo "validate-infra: infra/ builds and lints clean"
 fi
 exit "$status"

@@ -60,9 +60,6 @@ param freeRequestsPerHour int
 ])
 param quotaFailureMode string
 
-@description('Proxy__Failures__QueueName: the failure queue.')
-param failuresQueueName string
-
 @description('Memory of each instance, in MB.')
 @allowed([
   512
@@ -209,8 +206,9 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
           value: quotaFailureMode
         }
         {
+          // The queue modules/storage.bicep creates.
           name: 'Proxy__Failures__QueueName'
-          value: failuresQueueName
+          value: 'proxy-failures'
         }
       ]
     }

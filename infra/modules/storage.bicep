@@ -20,18 +20,6 @@ param storageAccountName string
 @maxLength(63)
 param deploymentContainerName string
 
-@description('Tables created up front: the keys table and the failure archive. The quota counter tables are not among them; see below.')
-param tableNames string[] = [
-  'keys'
-  'failures'
-]
-
-@description('Queues created up front: the failure queue and the poison queue the Functions queue trigger moves undeliverable messages to.')
-param queueNames string[] = [
-  'proxy-failures'
-  'proxy-failures-poison'
-]
-
 resource storage 'Microsoft.Storage/storageAccounts@2026-06-01' = {
   name: storageAccountName
   location: location
@@ -72,31 +60,37 @@ resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2026-06-0
   name: 'default'
 }
 
-// The quota's counter tables are not created here: the app creates one per UTC day, named
-// 'quota<yyyyMMdd>' (Proxy__Quota__TablePrefix plus the date), when the day's first request is counted, and
-// drops the days past the retention period itself. A template cannot know those names in advance; the
-// identity's Storage Table Data Contributor role is what lets the app create and delete them.
-resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2026-06-01' = [
-  for tableName in tableNames: {
-    parent: tableService
-    name: tableName
-  }
-]
+// The tables with fixed names: registered API keys (managed mode) and the failure archive.
+// The quota's counter tables are not created here: the app creates one per UTC day, named 'quota<yyyyMMdd>'
+// (Proxy__Quota__TablePrefix plus the date), when that day's first request is counted, and drops the days
+// past the retention period itself. A template cannot know those names in advance; the identity's Storage
+// Table Data Contributor role is what lets the app create and delete them.
+resource keysTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2026-06-01' = {
+  parent: tableService
+  name: 'keys'
+}
+
+resource failuresTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2026-06-01' = {
+  parent: tableService
+  name: 'failures'
+}
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2026-06-01' = {
   parent: storage
   name: 'default'
 }
 
-resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-06-01' = [
-  for queueName in queueNames: {
-    parent: queueService
-    name: queueName
-  }
-]
+// The failure queue (Proxy__Failures__QueueName), and the poison queue the Functions queue trigger moves a
+// message to after its last failed attempt.
+resource failuresQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-06-01' = {
+  parent: queueService
+  name: 'proxy-failures'
+}
+
+resource failuresPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-06-01' = {
+  parent: queueService
+  name: 'proxy-failures-poison'
+}
 
 @description('Name of the storage account.')
 output storageAccountName string = storage.name
-
-@description('Name of the deployment package container.')
-output deploymentContainerName string = deploymentContainer.name

@@ -12,8 +12,9 @@ var services = new ServiceCollection().AddLogging();
 services.AddProxy(settings.Build());
 await using var provider = services.BuildServiceProvider();
 
-var root = new RootCommand("Operate the AI API proxy: API keys and their usage this hour.")
+var root = new RootCommand("Operate the AI API proxy: API keys, their usage this hour, and failure analysis.")
 {
     KeyCommands.Create(provider, Console.Out),
+    FailureCommands.Create(provider, Console.Out),
 };
 return await root.Parse(args).InvokeAsync();

@@ -14,12 +14,15 @@ internal sealed partial class FailureArchiveService(
     FailureArchive archive, QueueServiceClient queueService, IOptions<FailureOptions> options, TimeProvider timeProvider,
     ILogger<FailureArchiveService> logger) : BackgroundService
 {
-    private static readonly TimeSpan s_visibilityTimeout = TimeSpan.FromSeconds(10);
-
     private readonly FailureOptions _options = options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!_options.ArchiveInProcess)
+        {
+            return;
+        }
+
         var queue = queueService.GetQueueClient(_options.QueueName);
         var poison = queueService.GetQueueClient(_options.PoisonQueueName);
         while (!stoppingToken.IsCancellationRequested)
@@ -27,7 +30,7 @@ internal sealed partial class FailureArchiveService(
             QueueMessage[] messages;
             try
             {
-                messages = (await queue.ReceiveMessagesAsync(maxMessages: 32, s_visibilityTimeout, stoppingToken)).Value;
+                messages = (await queue.ReceiveMessagesAsync(maxMessages: 32, _options.ArchiveRetryDelay, stoppingToken)).Value;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Proxy.Auth;
@@ -155,10 +156,21 @@ public sealed class ProxyRequestHandler
     /// A refused request's body is never forwarded, so its first bytes are read here, briefly, for the model its
     /// failure record may name. Only a body of declared length is read: a chunked one could trickle forever.
     /// </summary>
-    private static Task CaptureModelAsync(HttpContext context, ProxyRequestFeature request) =>
-        request.Body is { BytesRead: 0 } body && context.Request.ContentLength > 0
-            ? body.CapturePrefixAsync(TimeSpan.FromSeconds(1), context.RequestAborted)
-            : Task.CompletedTask;
+    private static Task CaptureModelAsync(HttpContext context, ProxyRequestFeature request)
+    {
+        if (request.Body is not { BytesRead: 0 } body || !(context.Request.ContentLength > 0))
+        {
+            return Task.CompletedTask;
+        }
+
+        // Only the first few KB are read, so the size limit that refused the body need not refuse this read too.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
+        {
+            sizeLimit.MaxRequestBodySize = null;
+        }
+
+        return body.CapturePrefixAsync(TimeSpan.FromSeconds(1), context.RequestAborted);
+    }
 
     private static bool IsJson(HttpRequest request) =>
         request.ContentType is { } contentType && contentType.Contains("json", StringComparison.OrdinalIgnoreCase);

@@ -20,6 +20,15 @@ public sealed class FailureOptions
     /// <summary>The standalone archiver moves a message to the poison queue after this many failed attempts (the Functions host reads host.json).</summary>
     public int MaxDequeueCount { get; set; } = 5;
 
+    /// <summary>
+    /// Whether the standalone host archives the queue itself. Off where another process does (a Functions app,
+    /// or one standalone instance chosen to), or where the queue is read by something else.
+    /// </summary>
+    public bool ArchiveInProcess { get; set; } = true;
+
+    /// <summary>How long a message the standalone archiver could not archive stays invisible before its next attempt.</summary>
+    public TimeSpan ArchiveRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long the standalone archiver waits when the queue is empty.</summary>
     public TimeSpan ArchivePollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

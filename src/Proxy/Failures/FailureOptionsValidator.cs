@@ -17,9 +17,9 @@ internal sealed class FailureOptionsValidator : IValidateOptions<FailureOptions>
             failures.Add("Proxy__Failures__BufferCapacity, __BatchSize and __MaxDequeueCount must be at least 1.");
         }
 
-        if (options.ArchivePollInterval <= TimeSpan.Zero || options.DrainTimeout < TimeSpan.Zero)
+        if (options.ArchivePollInterval <= TimeSpan.Zero || options.ArchiveRetryDelay < TimeSpan.FromSeconds(1) || options.DrainTimeout < TimeSpan.Zero)
         {
-            failures.Add("Proxy__Failures__ArchivePollInterval must be positive and __DrainTimeout not negative.");
+            failures.Add("Proxy__Failures__ArchivePollInterval must be positive, __ArchiveRetryDelay at least a second, and __DrainTimeout not negative.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -102,9 +102,8 @@ internal sealed class FailureQueueSender(
         }
         catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
         {
-            // The first record into a new storage account creates the queue.
-            await CreateQueueAsync(cancellationToken);
-            return false;
+            // The first record into a new storage account (or a storage emulator that restarted) creates the queue.
+            return await CreateQueueAsync(cancellationToken) && await TrySendAsync(record, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -113,14 +112,16 @@ internal sealed class FailureQueueSender(
         }
     }
 
-    private async Task CreateQueueAsync(CancellationToken cancellationToken)
+    private async Task<bool> CreateQueueAsync(CancellationToken cancellationToken)
     {
         try
         {
             await _queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            return true;
         }
-        catch (RequestFailedException)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            return false;
         }
     }
 }

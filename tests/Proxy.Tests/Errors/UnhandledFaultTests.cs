@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Proxy.Failures;
 using Proxy.Tests.Infrastructure;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -36,5 +37,9 @@ public sealed class UnhandledFaultTests
         Assert.Equal("Internal server error", body.GetProperty("message").GetString());
         Assert.Equal(500, body.GetProperty("statusCode").GetInt32());
         Assert.Equal("/v1/chat/completions", body.GetProperty("path").GetString());
+
+        Assert.True(services.GetRequiredService<FailureReporter>().Reader.TryRead(out var record));
+        Assert.Equal(("internal", 500, "Internal server error"), (record.Kind, record.StatusCode, record.Message));
+        Assert.Equal(body.GetProperty("requestId").GetString(), record.RequestId);
     }
 }

@@ -44,6 +44,26 @@ public sealed class FunctionsBuildOutputTests
     }
 
     [Fact]
+    public void FunctionsMetadata_ArchivesTheConfiguredFailureQueue()
+    {
+        var function = Assert.Single(ReadOutputJson("functions.metadata").EnumerateArray(),
+            function => function.GetProperty("name").GetString() == "FailureArchive");
+
+        var trigger = Assert.Single(function.GetProperty("bindings").EnumerateArray());
+        Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("%Proxy:Failures:QueueName%", trigger.GetProperty("queueName").GetString());
+        Assert.Equal("AzureWebJobsStorage", trigger.GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public void HostJson_SendsAMessageToThePoisonQueueAfterFiveAttempts()
+    {
+        var queues = ReadOutputJson("host.json").GetProperty("extensions").GetProperty("queues");
+
+        Assert.Equal(5, queues.GetProperty("maxDequeueCount").GetInt32());
+    }
+
+    [Fact]
     public void HostJson_InTheOutputIsTheRootOneWithAnEmptyRoutePrefix()
     {
         var output = ReadOutputJson("host.json");

@@ -55,10 +55,24 @@ internal sealed partial class AzuriteProcess : IAsyncDisposable
     /// </summary>
     public static async Task<AzuriteProcess> StartTableServiceAsync(int? port = null)
     {
-        // azurite-table reports the port it was given, not the one it bound, so it is given a free one.
-        var tablePort = port ?? ProxyFixture.UnusedPort();
-        var ports = await StartAsync("azurite-table", ["Table"], "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(CultureInfo.InvariantCulture));
-        return new AzuriteProcess(ports.Process, 0, 0, ports.Ports["Table"]);
+        var (process, tablePort) = await StartSingleServiceAsync("Table", port);
+        return new AzuriteProcess(process, 0, 0, tablePort);
+    }
+
+    /// <summary>The Queue service alone (<c>azurite-queue</c>), for the same reason.</summary>
+    public static async Task<AzuriteProcess> StartQueueServiceAsync(int? port = null)
+    {
+        var (process, queuePort) = await StartSingleServiceAsync("Queue", port);
+        return new AzuriteProcess(process, 0, queuePort, 0);
+    }
+
+    private static async Task<(Process Process, int Port)> StartSingleServiceAsync(string service, int? port)
+    {
+        // The single-service commands report the port they were given, not the one they bound, so they are given a free one.
+        var chosen = (port ?? ProxyFixture.UnusedPort()).ToString(CultureInfo.InvariantCulture);
+        var lower = service.ToLowerInvariant();
+        var started = await StartAsync("azurite-" + lower, [service], $"--{lower}Host", "127.0.0.1", $"--{lower}Port", chosen);
+        return (started.Process, started.Ports[service]);
     }
 
     private static async Task<(Process Process, Dictionary<string, int> Ports)> StartAsync(string executable, string[] services, params string[] arguments)
@@ -134,7 +148,8 @@ internal sealed partial class AzuriteProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    // "successfully listening at http://127.0.0.1:41127" (azurite), "successfully started on 127.0.0.1:41127" (azurite-table).
-    [GeneratedRegex(@"Azurite (?<service>Blob|Queue|Table) service (is successfully listening at http://|successfully started on )[^:]+:(?<port>\d+)")]
+    // Each command words it differently: "is successfully listening at http://127.0.0.1:41127" (azurite),
+    // "successfully started on 127.0.0.1:41127" (azurite-table), "successfully listens on http://127.0.0.1:41127" (azurite-queue).
+    [GeneratedRegex(@"Azurite (?<service>Blob|Queue|Table) service (is successfully listening at|successfully started on|successfully listens on) (http://)?[^:]+:(?<port>\d+)")]
     private static partial Regex ListeningLine();
 }

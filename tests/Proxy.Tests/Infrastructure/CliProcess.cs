@@ -5,7 +5,9 @@ namespace Proxy.Tests.Infrastructure;
 /// <summary>Runs the operator CLI as an operator would: its own process, storage from the environment.</summary>
 internal static class CliProcess
 {
-    public static async Task<(int ExitCode, string Output)> RunAsync(string storage, params string[] arguments)
+    public static Task<(int ExitCode, string Output)> RunAsync(string storage, params string[] arguments) => RunAsync(storage, arguments, []);
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(string storage, string[] arguments, params (string Name, string Value)[] settings)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -21,6 +23,11 @@ internal static class CliProcess
         }
 
         start.Environment["AzureWebJobsStorage"] = storage;
+        foreach (var (name, value) in settings)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start) ?? throw new InvalidOperationException("The CLI did not start.");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

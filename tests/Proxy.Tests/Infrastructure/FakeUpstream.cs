@@ -87,7 +87,8 @@ internal sealed class FakeUpstream : IAsyncDisposable
         _app.MapGet("/v1/slow-stream", SlowStreamAsync);
         _app.MapGet("/v1/stall", StallAsync);
         _app.MapGet("/v1/echo", context => context.Response.WriteAsJsonAsync(new { ok = true }));
-        _app.MapGet("/v1/errors/{shape}/{status:int}", ErrorAsync);
+        _app.Map("/v1/errors/{shape}/{status:int}", ErrorAsync);
+        _app.MapGet("/v1/sse-error", SseErrorAsync);
         _app.MapGet("/v1/gzip-error", GzipErrorAsync);
     }
 
@@ -145,6 +146,17 @@ internal sealed class FakeUpstream : IAsyncDisposable
     {
         await context.Response.WriteAsync("data: " + data + "\n\n");
         await context.Response.Body.FlushAsync();
+    }
+
+    public const string StreamErrorMessage = "model overloaded mid-stream";
+
+    /// <summary>A 200 event stream that carries an error event halfway, as upstreams do when generation fails.</summary>
+    private static async Task SseErrorAsync(HttpContext context)
+    {
+        context.Response.ContentType = "text/event-stream";
+        await WriteEventAsync(context, Chunk("gpt-4o-mini", "Hel", finishReason: null));
+        await WriteEventAsync(context, JsonSerializer.Serialize(new { error = new { message = StreamErrorMessage, type = "server_error" } }));
+        await context.Response.WriteAsync("data: [DONE]\n\n");
     }
 
     private static async Task UploadAsync(HttpContext context)

@@ -13,6 +13,7 @@ public sealed class ProxyFixture : IAsyncLifetime
     public const string UpstreamKey = "sk-upstream-secret-fedcba9876543210";
     public static readonly TimeSpan UpstreamTimeout = TimeSpan.FromSeconds(2);
     public const long MaxRequestBodySize = 24 * 1024 * 1024;
+    public const string FailureQueueName = "proxy-failures";
 
     internal AzuriteProcess Azurite { get; private set; } = null!;
 
@@ -32,6 +33,12 @@ public sealed class ProxyFixture : IAsyncLifetime
     /// <summary>In front of a port nobody listens on.</summary>
     internal StandaloneProxyProcess RefusedProxy { get; private set; } = null!;
 
+    /// <summary>Every record the proxies put on <see cref="FailureQueueName"/>, as the tests took them off it.</summary>
+    internal FailureQueueReader Failures { get; private set; } = null!;
+
+    /// <summary>Every proxy process the fixture or a test started, so that a test can read all their log lines.</summary>
+    internal List<StandaloneProxyProcess> AllProxies { get; } = [];
+
     public async Task InitializeAsync()
     {
         var azurite = AzuriteProcess.StartAsync();
@@ -39,6 +46,7 @@ public sealed class ProxyFixture : IAsyncLifetime
         Azurite = await azurite;
         Upstream = await upstream;
         FaultyUpstream = new FaultyUpstream();
+        Failures = new FailureQueueReader(Azurite.ConnectionString, FailureQueueName);
 
         var proxies = await Task.WhenAll(
             StartProxyAsync(Upstream.BaseAddress),
@@ -58,6 +66,7 @@ public sealed class ProxyFixture : IAsyncLifetime
             }
         }
 
+        Failures?.Dispose();
         await FaultyUpstream.DisposeAsync();
         await Upstream.DisposeAsync();
         await Azurite.DisposeAsync();
@@ -88,9 +97,13 @@ public sealed class ProxyFixture : IAsyncLifetime
 
         // The forwarding tests send far more than ten requests with one key; the quota tests set their own limits.
         ["Proxy__Quota__FreeRequestsPerHour"] = string.Empty,
+
+        // The tests read the failure queue themselves (Failures), so the proxies leave it alone.
+        ["Proxy__Failures__QueueName"] = FailureQueueName,
+        ["Proxy__Failures__ArchiveInProcess"] = "false",
     };
 
-    internal Task<StandaloneProxyProcess> StartProxyAsync(Uri upstream, params (string Name, string Value)[] extra)
+    internal async Task<StandaloneProxyProcess> StartProxyAsync(Uri upstream, params (string Name, string Value)[] extra)
     {
         var settings = SettingsFor(upstream);
         foreach (var (name, value) in extra)
@@ -98,7 +111,13 @@ public sealed class ProxyFixture : IAsyncLifetime
             settings[name] = value;
         }
 
-        return StandaloneProxyProcess.StartAsync(settings);
+        var proxy = await StandaloneProxyProcess.StartAsync(settings);
+        lock (AllProxies)
+        {
+            AllProxies.Add(proxy);
+        }
+
+        return proxy;
     }
 
     internal static int UnusedPort()

@@ -1,0 +1,91 @@
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Proxy.Failures;
+using Proxy.Tests.Infrastructure;
+
+namespace Proxy.Tests.Failures;
+
+/// <summary>The archiver (the standalone host's, which runs the same archive as the queue-triggered function): idempotent, and poison-proof.</summary>
+[Collection(ProxyCollectionDefinition.Name)]
+public sealed class FailureArchiveTests(ProxyFixture fixture)
+{
+    [Fact]
+    public async Task RedeliveredAndMalformedMessages_LeaveOneRowAndEndInThePoisonQueueWithoutBlockingTheRest()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var queueName = "archive-" + suffix;
+        var tableName = "failures" + suffix;
+        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
+            ("Proxy__Failures__QueueName", queueName),
+            ("Proxy__Failures__TableName", tableName),
+            ("Proxy__Failures__ArchiveInProcess", "true"),
+            ("Proxy__Failures__MaxDequeueCount", "2"),
+            ("Proxy__Failures__ArchiveRetryDelay", "00:00:01"),
+            ("Proxy__Failures__ArchivePollInterval", "00:00:00.200"));
+        var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var queue = new QueueClient(fixture.Azurite.ConnectionString, queueName, options);
+        var poison = new QueueClient(fixture.Azurite.ConnectionString, queueName + "-poison", options);
+        await queue.CreateIfNotExistsAsync();
+
+        var redelivered = Record("redelivered");
+        var afterPoison = Record("after-poison");
+        await queue.SendMessageAsync("this is not a failure record");
+        await queue.SendMessageAsync(redelivered);
+        await queue.SendMessageAsync(redelivered);
+        await queue.SendMessageAsync(afterPoison);
+
+        var table = new TableClient(fixture.Azurite.ConnectionString, tableName);
+        await WaitUntilAsync(async () => await RowsAsync(table, "after-poison") == 1, TimeSpan.FromSeconds(10), "a valid message behind a malformed one is archived");
+        await WaitUntilAsync(async () => (await poison.ExistsAsync()).Value && (await poison.PeekMessagesAsync()).Value.Length == 1,
+            TimeSpan.FromSeconds(20), "the malformed message reaches the poison queue");
+
+        Assert.Equal(1, await RowsAsync(table, "redelivered"));
+        Assert.Equal("this is not a failure record", Assert.Single((await poison.PeekMessagesAsync()).Value).MessageText);
+        await WaitUntilAsync(async () => (await queue.PeekMessagesAsync()).Value.Length == 0, TimeSpan.FromSeconds(10), "the queue is empty");
+    }
+
+    private static string Record(string requestId) => System.Text.Json.JsonSerializer.Serialize(new FailureRecord
+    {
+        RequestId = requestId,
+        Timestamp = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+        Method = "POST",
+        Path = "/v1/chat/completions",
+        StatusCode = 502,
+        Kind = "upstream_unreachable",
+        Source = "upstream",
+        Message = "Bad Gateway: the upstream could not be reached.",
+    }, FailureJsonContext.Default.FailureRecord);
+
+    private static async Task<int> RowsAsync(TableClient table, string requestId)
+    {
+        var rows = 0;
+        try
+        {
+            await foreach (var _ in table.QueryAsync<TableEntity>(entity => entity.RowKey == requestId))
+            {
+                rows++;
+            }
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+        }
+
+        return rows;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"Not within {timeout}: {what}.");
+    }
+}
