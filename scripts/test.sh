@@ -22,17 +22,18 @@ results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 
 status=0
-dotnet test Proxy.sln -c Release --nologo --logger "trx;LogFileName=results.trx" --results-directory "$results" || status=$?
+# One results file per test project (a fixed file name would have the projects overwrite each other).
+dotnet test Proxy.sln -c Release --nologo --logger "trx;LogFilePrefix=results" --results-directory "$results" || status=$?
 
-# One closing line any CI can read, counted from the runner's own results file.
-trx="$(find "$results" -name '*.trx' | head -n 1)"
-if [ -n "$trx" ]; then
-  passed="$(grep -o 'passed="[0-9]*"' "$trx" | head -n 1 | tr -dc '0-9')"
-  failed="$(grep -o 'failed="[0-9]*"' "$trx" | head -n 1 | tr -dc '0-9')"
-  echo "${passed:-0} passed, ${failed:-0} failed"
-  [ "${passed:-0}" -gt 0 ] || status=1
-else
-  echo "0 passed, 0 failed"
-  status=1
-fi
+# One closing line any CI can read, summed over the runner's own results files.
+passed=0
+failed=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)"
+  passed=$((passed + $(echo "$counters" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p')))
+  failed=$((failed + $(echo "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')))
+done
+echo "$passed passed, $failed failed"
+[ "$passed" -gt 0 ] || status=1
 exit "$status"

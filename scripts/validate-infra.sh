@@ -26,6 +26,8 @@ else
   out_dir="$work_dir"
 fi
 out_file="$out_dir/main.json"
+# A template left from an earlier run must not pass for this one's.
+rm -f "$out_file"
 
 dotnet restore "$tools_project" --nologo --verbosity quiet
 
@@ -80,6 +82,6 @@ for file in "${bicep_files[@]}"; do
 done
 
 if [ "$status" -eq 0 ]; then
-  echo "validate-infra: infra/ builds and lints clean"
+  echo "validate-infra: infra/ builds, lints and is formatted clean"
 fi
 exit "$status"
