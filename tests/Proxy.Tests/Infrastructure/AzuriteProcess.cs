@@ -69,7 +69,7 @@ internal sealed partial class AzuriteProcess : IAsyncDisposable
     private static async Task<(Process Process, int Port)> StartSingleServiceAsync(string service, int? port)
     {
         // The single-service commands report the port they were given, not the one they bound, so they are given a free one.
-        var chosen = (port ?? ProxyFixture.UnusedPort()).ToString(CultureInfo.InvariantCulture);
+        var chosen = (port ?? LoopbackPort.Unused()).ToString(CultureInfo.InvariantCulture);
         var lower = service.ToLowerInvariant();
         var started = await StartAsync("azurite-" + lower, [service], $"--{lower}Host", "127.0.0.1", $"--{lower}Port", chosen);
         return (started.Process, started.Ports[service]);

@@ -89,6 +89,7 @@ internal sealed class FakeUpstream : IAsyncDisposable
         _app.MapGet("/v1/echo", context => context.Response.WriteAsJsonAsync(new { ok = true }));
         _app.Map("/v1/errors/{shape}/{status:int}", ErrorAsync);
         _app.MapGet("/v1/sse-error", SseErrorAsync);
+        _app.MapGet("/v1/held-stream", HeldStreamAsync);
         _app.MapGet("/v1/gzip-error", GzipErrorAsync);
     }
 
@@ -202,6 +203,20 @@ internal sealed class FakeUpstream : IAsyncDisposable
         catch (Exception e) when (e is OperationCanceledException or IOException)
         {
             _streamAborted.TrySetResult();
+        }
+    }
+
+    /// <summary>One event at once, then nothing until the caller goes away: an open stream that costs no CPU.</summary>
+    private static async Task HeldStreamAsync(HttpContext context)
+    {
+        context.Response.ContentType = "text/event-stream";
+        await WriteEventAsync(context, "{\"held\":true}");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace Proxy.Tests.Infrastructure;
 
@@ -120,10 +119,5 @@ public sealed class ProxyFixture : IAsyncLifetime
         return proxy;
     }
 
-    internal static int UnusedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    internal static int UnusedPort() => LoopbackPort.Unused();
 }
