@@ -25,11 +25,19 @@ internal sealed partial class FailureArchiveService(
 
         var queue = queueService.GetQueueClient(_options.QueueName);
         var poison = queueService.GetQueueClient(_options.PoisonQueueName);
+        var queueExists = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             QueueMessage[] messages;
             try
             {
+                // Polling a queue that does not exist yet would fail every second until the first failure creates it.
+                if (!queueExists)
+                {
+                    await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                    queueExists = true;
+                }
+
                 messages = (await queue.ReceiveMessagesAsync(maxMessages: 32, _options.ArchiveRetryDelay, stoppingToken)).Value;
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -69,6 +69,7 @@ public sealed class ProxyRequestHandler
         {
             request.Body = new RequestBodyPrefixStream(context.Request.Body, ModelSniffer.PrefixLength);
             context.Request.Body = request.Body;
+            context.Response.RegisterForDispose(request.Body);
         }
 
         try

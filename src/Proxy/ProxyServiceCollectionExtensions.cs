@@ -67,9 +67,12 @@ public static class ProxyServiceCollectionExtensions
         // request details.
         // ASP.NET Core's per-request lines log the full URL, query string included, where a client may
         // have put a key. The proxy logs every failure itself, without either.
+        // The Azure SDK logs every 4xx as a warning, and the quota's 409s and 412s are its normal way of
+        // resolving concurrent writes; real storage faults reach the logs through the circuit and the failure records.
         services.AddLogging(logging => logging
             .AddFilter("Yarp", LogLevel.None)
-            .AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning));
+            .AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning)
+            .AddFilter("Azure.Core", LogLevel.Error));
         return services;
     }
 }

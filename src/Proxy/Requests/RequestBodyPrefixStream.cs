@@ -1,12 +1,15 @@
+using System.Buffers;
+
 namespace Proxy.Requests;
 
 /// <summary>
 /// Passes a request body through unchanged while keeping a copy of its first bytes, so that a failure record
-/// can name the model without the body ever being buffered whole.
+/// can name the model without the body ever being buffered whole. The copy lives in a pooled buffer, returned
+/// when the stream is disposed (the handler registers it for disposal with the response).
 /// </summary>
 internal sealed class RequestBodyPrefixStream(Stream inner, int prefixLength) : Stream
 {
-    private readonly byte[] _prefix = new byte[prefixLength];
+    private byte[] _prefix = ArrayPool<byte>.Shared.Rent(prefixLength);
     private int _captured;
 
     public ReadOnlySpan<byte> Prefix => _prefix.AsSpan(0, _captured);
@@ -14,7 +17,7 @@ internal sealed class RequestBodyPrefixStream(Stream inner, int prefixLength) : 
     /// <summary>Bytes read through this stream so far.</summary>
     public long BytesRead { get; private set; }
 
-    public bool PrefixComplete => _captured == _prefix.Length;
+    public bool PrefixComplete => _captured == prefixLength;
 
     /// <summary>
     /// Reads the first bytes of a body that will not be forwarded, so that the record of its refusal can still
@@ -24,10 +27,10 @@ internal sealed class RequestBodyPrefixStream(Stream inner, int prefixLength) : 
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
-        var scratch = new byte[_prefix.Length];
+        var scratch = new byte[prefixLength];
         try
         {
-            while (!PrefixComplete && await ReadAsync(scratch.AsMemory(0, _prefix.Length - _captured), limit.Token) > 0)
+            while (!PrefixComplete && await ReadAsync(scratch.AsMemory(0, prefixLength - _captured), limit.Token) > 0)
             {
             }
         }
@@ -79,10 +82,22 @@ internal sealed class RequestBodyPrefixStream(Stream inner, int prefixLength) : 
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _prefix.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_prefix);
+            _prefix = [];
+            _captured = 0;
+        }
+
+        base.Dispose(disposing);
+    }
+
     private void Capture(ReadOnlySpan<byte> read)
     {
         BytesRead += read.Length;
-        var room = _prefix.Length - _captured;
+        var room = Math.Min(prefixLength, _prefix.Length) - _captured;
         if (room > 0 && !read.IsEmpty)
         {
             var copied = Math.Min(room, read.Length);

@@ -90,6 +90,7 @@ internal sealed class FakeUpstream : IAsyncDisposable
         _app.Map("/v1/errors/{shape}/{status:int}", ErrorAsync);
         _app.MapGet("/v1/sse-error", SseErrorAsync);
         _app.MapGet("/v1/held-stream", HeldStreamAsync);
+        _app.MapGet("/v1/sse-quick", QuickStreamAsync);
         _app.MapGet("/v1/gzip-error", GzipErrorAsync);
     }
 
@@ -204,6 +205,16 @@ internal sealed class FakeUpstream : IAsyncDisposable
         {
             _streamAborted.TrySetResult();
         }
+    }
+
+    /// <summary>A short stream: one event at once, a second 5 ms later, then the end.</summary>
+    private static async Task QuickStreamAsync(HttpContext context)
+    {
+        context.Response.ContentType = "text/event-stream";
+        await WriteEventAsync(context, "{\"n\":1}");
+        await Task.Delay(5, context.RequestAborted);
+        await WriteEventAsync(context, "{\"n\":2}");
+        await context.Response.WriteAsync("data: [DONE]\n\n");
     }
 
     /// <summary>One event at once, then nothing until the caller goes away: an open stream that costs no CPU.</summary>

@@ -1,0 +1,309 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Azure;
+using Azure.Data.Tables;
+using Proxy.Tests.Infrastructure;
+
+namespace Proxy.Benchmarks;
+
+/// <summary>
+/// Brings up Azurite, the fake upstream and standalone proxy processes on loopback, measures each case direct and
+/// through the proxy in alternating rounds (so machine drift hits both), and prints the figures against their goals.
+/// </summary>
+internal static class BenchmarkRun
+{
+    private const int Rounds = 10;
+    private const int LatencyRequestsPerRound = 500;
+    private const int Concurrency = 64;
+    private static readonly TimeSpan s_throughputRound = TimeSpan.FromSeconds(3);
+
+    public static async Task<int> RunAsync(TextWriter output)
+    {
+        await using var azurite = await AzuriteProcess.StartAsync();
+        await using var upstream = await FakeUpstream.StartAsync();
+        var common = new Dictionary<string, string>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Proxy__Upstream__BaseUrl"] = upstream.BaseAddress.ToString(),
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+        };
+        await using var forwarding = await StandaloneProxyProcess.StartAsync(new Dictionary<string, string>(common) { ["Proxy__Quota__FreeRequestsPerHour"] = string.Empty });
+        await using var counting = await StandaloneProxyProcess.StartAsync(new Dictionary<string, string>(common) { ["Proxy__Quota__FreeRequestsPerHour"] = "1000000000" });
+        output.WriteLine("Measuring; this takes a few minutes.");
+
+        var figures = new List<Figure>();
+        using var direct = Load.Client(upstream.BaseAddress);
+        using var viaProxy = Load.Client(forwarding.BaseAddress);
+        using var viaQuota = Load.Client(counting.BaseAddress, "sk-benchmark-hot-" + Guid.NewGuid().ToString("N"));
+
+        figures.AddRange(await AddedLatencyAsync("added latency, forwarding only (quota off), concurrency 1", direct, viaProxy, 0.3, 1.0));
+        figures.Add(await AddedLatencyWithQuotaAsync(direct, viaQuota, azurite.ConnectionString));
+        figures.Add(await ThroughputRatioAsync(direct, viaProxy));
+        figures.AddRange(await QuotaThroughputAsync(azurite.ConnectionString, upstream.BaseAddress));
+        figures.Add(await TimeToFirstEventAsync(direct, viaProxy));
+        figures.Add(await StreamingMemoryAsync(forwarding, viaProxy));
+        figures.Add(await OpenStreamsMemoryAsync(forwarding));
+        figures.AddRange(await TransactionsAsync(azurite.ConnectionString, upstream.BaseAddress));
+
+        output.WriteLine();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB, " +
+            $"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}; proxy: standalone host, {RepositoryPaths.Configuration}."));
+        output.WriteLine();
+        output.WriteLine("| figure | measured | noise | goal | verdict |");
+        output.WriteLine("|---|---|---|---|---|");
+        foreach (var figure in figures)
+        {
+            output.WriteLine(figure.Row());
+        }
+
+        var missed = figures.Count(figure => figure.Missed);
+        output.WriteLine();
+        output.WriteLine(missed == 0 ? "Every figure met its goal or was within its noise." : $"{missed} figure(s) missed their goal by more than their noise.");
+        return missed == 0 ? 0 : 1;
+    }
+
+    /// <summary>p50 and p99 of the proxied calls minus the direct ones, from alternating rounds after a warm-up.</summary>
+    private static async Task<Figure[]> AddedLatencyAsync(string name, HttpClient direct, HttpClient proxied, double p50Goal, double p99Goal)
+    {
+        var (directLatencies, proxiedLatencies, p50Deltas, p99Deltas) = await AlternateAsync(() => Load.ChatAsync(direct), () => Load.ChatAsync(proxied));
+        return
+        [
+            new Figure(name + ": p50", Samples.Percentile(proxiedLatencies, 0.5) - Samples.Percentile(directLatencies, 0.5), "ms", p50Goal, $"≤ {p50Goal} ms", Samples.StandardDeviation(p50Deltas)),
+            new Figure(name + ": p99", Samples.Percentile(proxiedLatencies, 0.99) - Samples.Percentile(directLatencies, 0.99), "ms", p99Goal, $"≤ {p99Goal} ms", Samples.StandardDeviation(p99Deltas)),
+        ];
+    }
+
+    private static async Task<Figure> AddedLatencyWithQuotaAsync(HttpClient direct, HttpClient viaQuota, string storage)
+    {
+        var roundTrip = await AzuriteRoundTripAsync(storage);
+        var (directLatencies, proxiedLatencies, p50Deltas, _) = await AlternateAsync(() => Load.ChatAsync(direct), () => Load.ChatAsync(viaQuota));
+        var added = Samples.Percentile(proxiedLatencies, 0.5) - Samples.Percentile(directLatencies, 0.5);
+        var goal = roundTrip + 0.3;
+        return new Figure("added latency with the quota on, concurrency 1: p50", added, "ms", goal,
+            string.Create(CultureInfo.InvariantCulture, $"≤ one Azurite round trip ({roundTrip:F3} ms) + 0.3 ms"), Samples.StandardDeviation(p50Deltas));
+    }
+
+    /// <summary>The p50 of one conditional replace of a counter row in Azurite, the write each admitted request costs.</summary>
+    private static async Task<double> AzuriteRoundTripAsync(string storage)
+    {
+        var table = new TableClient(storage, "benchmarkroundtrip");
+        await table.CreateIfNotExistsAsync();
+        var entity = new TableEntity("key", "window") { ["Count"] = 0L };
+        var etag = (await table.UpsertEntityAsync(entity, TableUpdateMode.Replace)).Headers.ETag ?? ETag.All;
+        var latencies = await Load.SequentialAsync(async () =>
+        {
+            entity["Count"] = (long)entity["Count"] + 1;
+            etag = (await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace)).Headers.ETag ?? ETag.All;
+        }, Rounds * LatencyRequestsPerRound / 2);
+        return Samples.Percentile(latencies, 0.5);
+    }
+
+    private static async Task<(List<double> Direct, List<double> Proxied, List<double> P50Deltas, List<double> P99Deltas)> AlternateAsync(Func<Task> direct, Func<Task> proxied)
+    {
+        await Load.SequentialAsync(direct, 1000);
+        await Load.SequentialAsync(proxied, 1000);
+        List<double> allDirect = [], allProxied = [], p50Deltas = [], p99Deltas = [];
+        for (var round = 0; round < Rounds; round++)
+        {
+            var d = await Load.SequentialAsync(direct, LatencyRequestsPerRound);
+            var p = await Load.SequentialAsync(proxied, LatencyRequestsPerRound);
+            allDirect.AddRange(d);
+            allProxied.AddRange(p);
+            p50Deltas.Add(Samples.Percentile(p, 0.5) - Samples.Percentile(d, 0.5));
+            p99Deltas.Add(Samples.Percentile(p, 0.99) - Samples.Percentile(d, 0.99));
+        }
+
+        return (allDirect, allProxied, p50Deltas, p99Deltas);
+    }
+
+    private static async Task<Figure> ThroughputRatioAsync(HttpClient direct, HttpClient proxied)
+    {
+        await Load.ThroughputAsync(_ => Load.ChatAsync(proxied), Concurrency, TimeSpan.FromSeconds(1));
+        var ratios = new List<double>();
+        for (var round = 0; round < 3; round++)
+        {
+            var directRps = await Load.ThroughputAsync(_ => Load.ChatAsync(direct), Concurrency, s_throughputRound);
+            var proxiedRps = await Load.ThroughputAsync(_ => Load.ChatAsync(proxied), Concurrency, s_throughputRound);
+            ratios.Add(proxiedRps / directRps);
+        }
+
+        return new Figure($"throughput at concurrency {Concurrency}, forwarding only, proxied ÷ direct", ratios.Average(), "×", 0.5, "≥ 0.5",
+            Samples.StandardDeviation(ratios), HigherIsBetter: true);
+    }
+
+    /// <summary>The quota on, counted in process: many keys (each request another key) and one hot key.</summary>
+    private static async Task<Figure[]> QuotaThroughputAsync(string storage, Uri upstream)
+    {
+        await using var proxy = await InProcessProxy.StartAsync(storage, upstream, 1_000_000_000);
+        using var client = Load.Client(proxy.BaseAddress);
+        var keys = Enumerable.Range(0, 10_000).Select(i => $"sk-benchmark-many-{i}-{Guid.NewGuid():N}").ToArray();
+        var next = 0;
+
+        var before = proxy.Transactions.Count;
+        long requests = 0;
+        var manyKeysRps = await Load.ThroughputAsync(async _ =>
+        {
+            await Load.ChatAsync(client, keys[(uint)Interlocked.Increment(ref next) % keys.Length]);
+            Interlocked.Increment(ref requests);
+        }, Concurrency, TimeSpan.FromSeconds(5));
+        var manyKeysTransactions = (proxy.Transactions.Count - before) / (double)requests;
+
+        var hotKey = "sk-benchmark-hot-" + Guid.NewGuid().ToString("N");
+        before = proxy.Transactions.Count;
+        requests = 0;
+        var hotKeyRps = await Load.ThroughputAsync(async _ =>
+        {
+            await Load.ChatAsync(client, hotKey);
+            Interlocked.Increment(ref requests);
+        }, Concurrency, TimeSpan.FromSeconds(5));
+        var hotKeyTransactions = (proxy.Transactions.Count - before) / (double)requests;
+
+        return
+        [
+            new Figure($"throughput at concurrency {Concurrency}, quota on, many keys (in-process host)", manyKeysRps, "req/s", null, "printed", 0),
+            new Figure("  Table transactions per request, many keys", manyKeysTransactions, "", null, "printed", 0),
+            new Figure($"throughput at concurrency {Concurrency}, quota on, one hot key (in-process host)", hotKeyRps, "req/s", null, "printed", 0),
+            new Figure("  Table transactions per request, one hot key", hotKeyTransactions, "", null, "printed", 0),
+        ];
+    }
+
+    private static async Task<Figure> TimeToFirstEventAsync(HttpClient direct, HttpClient proxied)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            await Load.TimeToFirstEventAsync(direct);
+            await Load.TimeToFirstEventAsync(proxied);
+        }
+
+        List<double> allDirect = [], allProxied = [], deltas = [];
+        for (var round = 0; round < 5; round++)
+        {
+            List<double> d = [], p = [];
+            for (var i = 0; i < 100; i++)
+            {
+                d.Add(await Load.TimeToFirstEventAsync(direct));
+                p.Add(await Load.TimeToFirstEventAsync(proxied));
+            }
+
+            allDirect.AddRange(d);
+            allProxied.AddRange(p);
+            deltas.Add(Samples.Percentile(p, 0.5) - Samples.Percentile(d, 0.5));
+        }
+
+        return new Figure("time to first SSE event, added: p50", Samples.Percentile(allProxied, 0.5) - Samples.Percentile(allDirect, 0.5), "ms", 1, "≤ 1 ms",
+            Samples.StandardDeviation(deltas));
+    }
+
+    private static async Task<Figure> StreamingMemoryAsync(StandaloneProxyProcess proxy, HttpClient client)
+    {
+        const long size = 1024L * 1024 * 1024;
+        (await client.GetAsync("/v1/download?bytes=16777216")).Dispose();
+        await Task.Delay(500);
+        var baseline = proxy.WorkingSet;
+        using var sampler = new MemorySampler(proxy);
+        using (var response = await client.GetAsync($"/v1/download?bytes={size}", HttpCompletionOption.ResponseHeadersRead))
+        {
+            await using var body = await response.Content.ReadAsStreamAsync();
+            var buffer = new byte[81920];
+            long received = 0;
+            int read;
+            while ((read = await body.ReadAsync(buffer)) > 0)
+            {
+                received += read;
+            }
+
+            if (received != size)
+            {
+                throw new InvalidOperationException($"Received {received} of {size} bytes.");
+            }
+        }
+
+        var growth = (sampler.Stop() - baseline) / (1024.0 * 1024);
+        return new Figure("memory while streaming 1 GiB through one response: growth", growth, "MB", 32, "≤ 32 MB", 0);
+    }
+
+    private static async Task<Figure> OpenStreamsMemoryAsync(StandaloneProxyProcess proxy)
+    {
+        const int streams = 1000;
+        using var client = Load.Client(proxy.BaseAddress);
+        await Task.Delay(500);
+        var baseline = proxy.WorkingSet;
+
+        using var stop = new CancellationTokenSource();
+        var opened = 0;
+        var allOpen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holders = Enumerable.Range(0, streams).Select(async _ =>
+        {
+            using var response = await client.GetAsync("/v1/held-stream", HttpCompletionOption.ResponseHeadersRead, stop.Token);
+            await using var body = await response.Content.ReadAsStreamAsync(stop.Token);
+            _ = await body.ReadAsync(new byte[256], stop.Token);
+            if (Interlocked.Increment(ref opened) == streams)
+            {
+                allOpen.TrySetResult();
+            }
+
+            try
+            {
+                _ = await body.ReadAsync(new byte[256], stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }).ToList();
+
+        await allOpen.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        await Task.Delay(1000);
+        var withStreams = proxy.WorkingSet;
+        await stop.CancelAsync();
+        try
+        {
+            await Task.WhenAll(holders);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        var perStream = (withStreams - baseline) / 1024.0 / streams;
+        return new Figure($"memory with {streams} concurrent open SSE streams, per stream", perStream, "KB", 64, "≤ 64 KB", 0);
+    }
+
+    /// <summary>Transactions for a hot key's admitted requests, then for its refusals once the process knows the hour is used up.</summary>
+    private static async Task<Figure[]> TransactionsAsync(string storage, Uri upstream)
+    {
+        const int limit = 300;
+        await using var proxy = await InProcessProxy.StartAsync(storage, upstream, limit);
+        using var client = Load.Client(proxy.BaseAddress, "sk-benchmark-limit-" + Guid.NewGuid().ToString("N"));
+
+        // Steady state: the first request reads the keys table (then once per refresh interval, whatever the
+        // traffic) and may create the day's counter table; it is left out of the figure.
+        await Load.ChatAsync(client);
+        var before = proxy.Transactions.Count;
+        for (var i = 1; i < limit; i++)
+        {
+            await Load.ChatAsync(client);
+        }
+
+        var admitted = (proxy.Transactions.Count - before) / (double)(limit - 1);
+        before = proxy.Transactions.Count;
+        var refusals = 0;
+        for (var i = 0; i < limit; i++)
+        {
+            using var response = await client.PostAsync("/v1/chat/completions", new StringContent("{}"));
+            refusals += (int)response.StatusCode == 429 ? 1 : 0;
+        }
+
+        if (refusals != limit)
+        {
+            throw new InvalidOperationException($"{refusals} of {limit} requests past the limit were refused.");
+        }
+
+        var refused = (proxy.Transactions.Count - before) / (double)limit;
+        return
+        [
+            new Figure("Table transactions per admitted request", admitted, "", 1, "≤ 1", 0),
+            new Figure("Table transactions per refused request after exhaustion", refused, "", 0, "0", 0),
+        ];
+    }
+}

@@ -1,0 +1,5 @@
+using Proxy.Benchmarks;
+
+// Side by side in one run: the fake upstream called directly, and through the proxy. Prints a Markdown table
+// of every figure with its goal, and exits non-zero when a figure misses its goal by more than its noise.
+return await BenchmarkRun.RunAsync(Console.Out);
