@@ -16,34 +16,32 @@ public static class StorageAccountConnection
 
     /// <summary>The Table service endpoint and how to authenticate to it, as configured.</summary>
     public static TableServiceClient CreateTableServiceClient(
-        IConfiguration configuration, Func<IConfiguration, TokenCredential> createCredential, TableClientOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        ArgumentNullException.ThrowIfNull(createCredential);
-
-        var section = configuration.GetSection(SettingName);
-        if (!string.IsNullOrWhiteSpace(section.Value))
-        {
-            return new TableServiceClient(section.Value, options);
-        }
-
-        return new TableServiceClient(ServiceUri(section, "table"), createCredential(section), options);
-    }
+        IConfiguration configuration, Func<IConfiguration, TokenCredential> createCredential, TableClientOptions options) =>
+        Create(configuration, "table", createCredential,
+            connectionString => new TableServiceClient(connectionString, options),
+            (uri, credential) => new TableServiceClient(uri, credential, options));
 
     /// <summary>The Queue service endpoint and how to authenticate to it, as configured.</summary>
     public static QueueServiceClient CreateQueueServiceClient(
-        IConfiguration configuration, Func<IConfiguration, TokenCredential> createCredential, QueueClientOptions options)
+        IConfiguration configuration, Func<IConfiguration, TokenCredential> createCredential, QueueClientOptions options) =>
+        Create(configuration, "queue", createCredential,
+            connectionString => new QueueServiceClient(connectionString, options),
+            (uri, credential) => new QueueServiceClient(uri, credential, options));
+
+    private static TClient Create<TClient>(
+        IConfiguration configuration,
+        string service,
+        Func<IConfiguration, TokenCredential> createCredential,
+        Func<string, TClient> fromConnectionString,
+        Func<Uri, TokenCredential, TClient> fromIdentity)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(createCredential);
 
         var section = configuration.GetSection(SettingName);
-        if (!string.IsNullOrWhiteSpace(section.Value))
-        {
-            return new QueueServiceClient(section.Value, options);
-        }
-
-        return new QueueServiceClient(ServiceUri(section, "queue"), createCredential(section), options);
+        return string.IsNullOrWhiteSpace(section.Value)
+            ? fromIdentity(ServiceUri(section, service), createCredential(section))
+            : fromConnectionString(section.Value);
     }
 
     /// <summary><c>__tableServiceUri</c> (or <c>__queueServiceUri</c>) when given, else the public endpoint of <c>__accountName</c>.</summary>

@@ -1,5 +1,6 @@
 using Azure.Core;
 using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Proxy.Storage;
 
@@ -63,6 +64,26 @@ public sealed class StorageAccountConnectionTests
 
         Assert.Equal(new Uri("https://custom.table.example.net"), client.Uri);
         Assert.NotNull(credential);
+    }
+
+    [Fact]
+    public void QueueClient_BindsBothFormsToo()
+    {
+        var identity = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage:accountName"] = "proxystore",
+            ["AzureWebJobsStorage:credential"] = "managedidentity",
+        }).Build();
+        var connectionString = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
+        }).Build();
+
+        var fromIdentity = StorageAccountConnection.CreateQueueServiceClient(identity, section => new RecordingCredential(section), new QueueClientOptions());
+        var fromConnectionString = StorageAccountConnection.CreateQueueServiceClient(connectionString, _ => throw new InvalidOperationException("no credential"), new QueueClientOptions());
+
+        Assert.Equal(new Uri("https://proxystore.queue.core.windows.net"), fromIdentity.Uri);
+        Assert.Equal(new Uri("http://127.0.0.1:10001/devstoreaccount1"), fromConnectionString.Uri);
     }
 
     [Fact]
