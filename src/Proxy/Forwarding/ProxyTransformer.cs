@@ -35,8 +35,8 @@ internal sealed class ProxyTransformer(
             return false;
         }
 
-        var upstreamRequestId = proxyResponse.Headers.TryGetValues(ProxyHeaderNames.RequestId, out var values)
-            ? values.FirstOrDefault()
+        var upstreamRequestId = proxyResponse.Headers.NonValidated.TryGetValues(ProxyHeaderNames.RequestId, out var values)
+            ? values.ToString()
             : null;
 
         var statusCode = (int)proxyResponse.StatusCode;

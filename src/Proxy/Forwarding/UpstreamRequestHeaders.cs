@@ -21,20 +21,14 @@ internal static class UpstreamRequestHeaders
     public static void Apply(HttpContext context, HttpRequestMessage upstreamRequest, string? upstreamApiKey)
     {
         var headers = upstreamRequest.Headers;
-        List<string>? removed = null;
-        foreach (var header in headers)
+
+        // The names are looked up on the incoming request, whose header dictionary enumerates without parsing;
+        // the outgoing one is a copy of it, so whatever is removed there is what must not go upstream.
+        foreach (var header in context.Request.Headers)
         {
             if (IsRemoved(header.Key))
             {
-                (removed ??= []).Add(header.Key);
-            }
-        }
-
-        if (removed is not null)
-        {
-            foreach (var name in removed)
-            {
-                headers.Remove(name);
+                headers.Remove(header.Key);
             }
         }
 
