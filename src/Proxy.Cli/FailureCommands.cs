@@ -31,17 +31,22 @@ internal static class FailureCommands
             return 0;
         });
 
-        var show = new Command("show", "Print one archived failure record.") { requestIdArgument };
+        var show = new Command("show", "Print the archived failure records of one request.") { requestIdArgument };
         show.SetAction(async (parse, cancellationToken) =>
         {
             var id = parse.GetValue(requestIdArgument)!;
-            if (await archive.FindAsync(id, cancellationToken) is not { } record)
+            var records = await archive.FindAsync(id, cancellationToken);
+            if (records.Count == 0)
             {
                 await Console.Error.WriteLineAsync($"No archived failure has request id {id}.");
                 return 1;
             }
 
-            await output.WriteLineAsync(JsonSerializer.Serialize(record, s_indented));
+            foreach (var record in records)
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(record, s_indented));
+            }
+
             return 0;
         });
 

@@ -1,5 +1,5 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Proxy.Auth;
@@ -65,21 +65,22 @@ public sealed class ProxyRequestHandler
         var request = new ProxyRequestFeature(context, _timeProvider.GetTimestamp());
         context.Features.Set(request);
         context.Response.OnStarting(s_writeResponseHeaders, context);
-        if (IsJson(context.Request))
-        {
-            request.Body = new RequestBodyPrefixStream(context.Request.Body, ModelSniffer.PrefixLength);
-            context.Request.Body = request.Body;
-            context.Response.RegisterForDispose(request.Body);
-        }
 
         try
         {
             var refusal = await AdmitAsync(context, request);
             if (refusal is not null)
             {
-                await CaptureModelAsync(context, request);
+                request.Model = PeekModel(context.Request);
                 await _errorWriter.WriteAsync(context, refusal);
                 return;
+            }
+
+            if (IsJson(context.Request))
+            {
+                request.Body = new RequestBodyPrefixStream(context.Request.Body, ModelSniffer.PrefixLength);
+                context.Request.Body = request.Body;
+                context.Response.RegisterForDispose(request.Body);
             }
 
             var error = await _forwarder.ForwardAsync(context);
@@ -119,9 +120,9 @@ public sealed class ProxyRequestHandler
     private async ValueTask<ProxyError?> AdmitAsync(HttpContext context, ProxyRequestFeature request)
     {
         var httpRequest = context.Request;
-        if (_targetPolicy.Check(context) is { } targetError)
+        if ((_targetPolicy.Check(context) ?? RequestHeaderPolicy.Check(httpRequest)) is { } requestShapeError)
         {
-            return targetError;
+            return requestShapeError;
         }
 
         // Browsers send preflights without credentials, and they do not count; the upstream answers them.
@@ -154,23 +155,35 @@ public sealed class ProxyRequestHandler
     }
 
     /// <summary>
-    /// A refused request's body is never forwarded, so its first bytes are read here, briefly, for the model its
-    /// failure record may name. Only a body of declared length is read: a chunked one could trickle forever.
+    /// A refused request's body is never forwarded, so the model its failure record may name is read from what
+    /// has already arrived, without waiting: a client that sends its body slowly or never must not hold the
+    /// answer up, and nothing is consumed, so the server can still drain or discard the body as usual.
     /// </summary>
-    private static Task CaptureModelAsync(HttpContext context, ProxyRequestFeature request)
+    private static string? PeekModel(HttpRequest request)
     {
-        if (request.Body is not { BytesRead: 0 } body || !(context.Request.ContentLength > 0))
+        if (!IsJson(request) || !(request.ContentLength > 0))
         {
-            return Task.CompletedTask;
+            return null;
         }
 
-        // Only the first few KB are read, so the size limit that refused the body need not refuse this read too.
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
+        try
         {
-            sizeLimit.MaxRequestBodySize = null;
-        }
+            var reader = request.BodyReader;
+            if (!reader.TryRead(out var result))
+            {
+                return null;
+            }
 
-        return body.CapturePrefixAsync(TimeSpan.FromSeconds(1), context.RequestAborted);
+            var prefix = result.Buffer.Slice(0, Math.Min(result.Buffer.Length, ModelSniffer.PrefixLength));
+            var model = ModelSniffer.FromJsonPrefix(prefix.IsSingleSegment ? prefix.FirstSpan : prefix.ToArray());
+            reader.AdvanceTo(result.Buffer.Start);
+            return model;
+        }
+        catch (Exception e) when (e is BadHttpRequestException or InvalidOperationException or IOException)
+        {
+            // A body over the size limit, or one the client broke off: the record goes without a model.
+            return null;
+        }
     }
 
     private static bool IsJson(HttpRequest request) =>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 using Proxy.Errors;
@@ -11,6 +12,9 @@ namespace Proxy.Auth;
 internal static class ApiKeyReader
 {
     private const string BearerPrefix = "Bearer ";
+
+    private static readonly SearchValues<char> s_keyCharacters =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=");
 
     /// <summary>The key, or the error that answers a request without exactly one usable key.</summary>
     public static ApiKeyReadResult Read(HttpRequest request)
@@ -38,8 +42,18 @@ internal static class ApiKeyReader
             key = apiKeyHeader[0]?.Trim();
         }
 
-        return string.IsNullOrEmpty(key)
-            ? new(null, ErrorCatalog.Unauthorized())
-            : new(key, null);
+        if (string.IsNullOrEmpty(key))
+        {
+            return new(null, ErrorCatalog.Unauthorized());
+        }
+
+        // "Bearer a, Bearer b" folds two credentials into one header; any other character outside RFC 6750's
+        // token68 cannot be a key, and passed on it would give one key many spellings, and so many quotas.
+        if (key.Contains(','))
+        {
+            return new(null, ErrorCatalog.BadRequest("send the API key once, in one Authorization or x-api-key header."));
+        }
+
+        return key.AsSpan().ContainsAnyExcept(s_keyCharacters) ? new(null, ErrorCatalog.Unauthorized()) : new(key, null);
     }
 }

@@ -73,20 +73,25 @@ public sealed class FailureArchive(TableServiceClient tableService, IOptions<Fai
         return records;
     }
 
-    /// <summary>One archived record by request id; the id does not say its hour, so this scans rows with that key.</summary>
-    public async Task<FailureRecord?> FindAsync(string requestId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The archived records of one request (its failure, and its uncounted admission if it had one); the id does
+    /// not say its hour, so this scans for rows with that key.
+    /// </summary>
+    public async Task<IReadOnlyList<FailureRecord>> FindAsync(string requestId, CancellationToken cancellationToken = default)
     {
+        var uncounted = requestId + FailureEntity.UncountedSuffix;
+        var records = new List<FailureRecord>();
         try
         {
-            await foreach (var entity in _table.QueryAsync<FailureEntity>(entity => entity.RowKey == requestId, maxPerPage: 1, cancellationToken: cancellationToken))
+            await foreach (var entity in _table.QueryAsync<FailureEntity>(entity => entity.RowKey == requestId || entity.RowKey == uncounted, cancellationToken: cancellationToken))
             {
-                return entity.ToRecord();
+                records.Add(entity.ToRecord());
             }
         }
         catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
         {
         }
 
-        return null;
+        return records;
     }
 }

@@ -1,12 +1,15 @@
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using Proxy.Errors;
 
 namespace Proxy.Failures;
 
 /// <summary>
 /// An archived failure: partition = the UTC hour (<c>yyyyMMddHH</c>), so a time range is a range of partitions;
-/// row = the request id, so a redelivered message overwrites its own row instead of adding one.
+/// row = the request id, so a redelivered message overwrites its own row instead of adding one. A request admitted
+/// uncounted can fail as well, and then has two records; the uncounted admission's row is the request id with
+/// <see cref="UncountedSuffix"/>, so neither overwrites the other.
 /// </summary>
 public sealed class FailureEntity : ITableEntity
 {
@@ -17,6 +20,10 @@ public sealed class FailureEntity : ITableEntity
     public DateTimeOffset? Timestamp { get; set; }
 
     public ETag ETag { get; set; }
+
+    public const string UncountedSuffix = "~quota_store_unavailable";
+
+    public string RequestId { get; set; } = string.Empty;
 
     public int SchemaVersion { get; set; }
 
@@ -60,7 +67,8 @@ public sealed class FailureEntity : ITableEntity
     public static FailureEntity From(FailureRecord record, DateTimeOffset occurredAt) => new()
     {
         PartitionKey = PartitionOf(occurredAt),
-        RowKey = record.RequestId,
+        RowKey = record.Kind == FailureKindNames.Of(FailureKind.QuotaStoreUnavailable) ? record.RequestId + UncountedSuffix : record.RequestId,
+        RequestId = record.RequestId,
         SchemaVersion = record.SchemaVersion,
         ClientRequestId = record.ClientRequestId,
         OccurredAt = record.Timestamp,
@@ -84,7 +92,7 @@ public sealed class FailureEntity : ITableEntity
     public FailureRecord ToRecord() => new()
     {
         SchemaVersion = SchemaVersion,
-        RequestId = RowKey,
+        RequestId = RequestId,
         ClientRequestId = ClientRequestId,
         Timestamp = OccurredAt,
         Method = Method,

@@ -22,8 +22,11 @@ internal static class ForwarderErrorClassifier
         {
             ForwarderError.RequestTimedOut or ForwarderError.UpgradeActivityTimeout => ErrorCatalog.UpstreamTimeout(upstream.Timeout),
 
-            // Canceled without the client going away: the activity timeout fired while bodies were flowing.
-            ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled => ErrorCatalog.UpstreamTimeout(upstream.Timeout),
+            // Canceled without the client going away: the activity timeout fired while a body was flowing. A
+            // request body that stops is the client's doing; a response body that stops is the upstream's.
+            ForwarderError.RequestBodyCanceled => ErrorCatalog.BadRequest(
+                $"the request body stalled for more than {upstream.Timeout.TotalSeconds:0.###} seconds."),
+            ForwarderError.ResponseBodyCanceled => ErrorCatalog.UpstreamTimeout(upstream.Timeout),
 
             ForwarderError.RequestBodyClient => FromClientBody(exception, maxRequestBodySize),
 
@@ -42,19 +45,18 @@ internal static class ForwarderErrorClassifier
         };
     }
 
+    /// <summary>The client's body failed while the client is still there: too large, malformed, or stalled.</summary>
     private static ProxyError FromClientBody(Exception? exception, long maxRequestBodySize)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is BadHttpRequestException bad)
+            if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
             {
-                return bad.StatusCode == StatusCodes.Status413PayloadTooLarge
-                    ? ErrorCatalog.PayloadTooLarge(maxRequestBodySize)
-                    : ErrorCatalog.BadRequest("the request body could not be read.");
+                return ErrorCatalog.PayloadTooLarge(maxRequestBodySize);
             }
         }
 
-        return ErrorCatalog.ClientAborted();
+        return ErrorCatalog.BadRequest("the request body could not be read: it was malformed, or stopped arriving.");
     }
 
     private static string DescribeUnreachable(Exception? exception)

@@ -19,9 +19,10 @@ internal sealed class RequestTargetPolicy
         "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F");
 
     // Encoded '.', '/' and '\' only ever serve to smuggle a segment past a path check (RFC 3986 section 6.2.2.2
-    // lets a server decode them); a backslash is a separator to some servers, and an empty segment ("//")
-    // turns into a scheme-relative URL in naive URL joins.
-    private static readonly string[] s_escapeSequences = ["%2e", "%2f", "%5c", "\\", "//"];
+    // lets a server decode them), and so do their double encodings (%252e), which a second decoding hop turns
+    // back into them; a backslash is a separator to some servers, and an empty segment ("//") turns into a
+    // scheme-relative URL in naive URL joins.
+    private static readonly string[] s_escapeSequences = ["%2e", "%2f", "%5c", "%252e", "%252f", "%255c", "\\", "//"];
 
     private readonly string[] _prefixes;
     private readonly string _prefixList;
@@ -41,9 +42,16 @@ internal sealed class RequestTargetPolicy
             return ErrorCatalog.NotFound("only a path under " + _prefixList + " can be requested here.");
         }
 
-        if (EscapesPrefix(ProxyRequestFeature.Get(context).ClientPath))
+        var clientPath = ProxyRequestFeature.Get(context).ClientPath;
+        if (EscapesPrefix(clientPath))
         {
             return ErrorCatalog.NotFound("the path may not contain dot segments, empty segments or encoded separators.");
+        }
+
+        if (!IsValidUtf8(clientPath))
+        {
+            // Overlong forms such as %c0%ae ('.') are how escapes hide from checks that decode differently.
+            return ErrorCatalog.BadRequest("the path is not valid percent-encoded UTF-8.");
         }
 
         var path = context.Request.Path.Value ?? string.Empty;
@@ -63,6 +71,32 @@ internal sealed class RequestTargetPolicy
         return ErrorCatalog.NotFound("the path is outside " + _prefixList + ".");
     }
 
+    /// <summary>Whether the raw path, percent-decoded, is well-formed UTF-8 (which rules out overlong encodings).</summary>
+    private static bool IsValidUtf8(string rawPath)
+    {
+        if (!rawPath.Contains('%', StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        var bytes = rawPath.Length <= 512 ? stackalloc byte[rawPath.Length] : new byte[rawPath.Length];
+        var length = 0;
+        for (var i = 0; i < rawPath.Length; i++)
+        {
+            if (rawPath[i] == '%' && i + 2 < rawPath.Length && byte.TryParse(rawPath.AsSpan(i + 1, 2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var decoded))
+            {
+                bytes[length++] = decoded;
+                i += 2;
+            }
+            else
+            {
+                bytes[length++] = (byte)rawPath[i];
+            }
+        }
+
+        return System.Text.Unicode.Utf8.IsValid(bytes[..length]);
+    }
+
     private static bool EscapesPrefix(ReadOnlySpan<char> rawPath)
     {
         foreach (var sequence in s_escapeSequences)
@@ -75,7 +109,10 @@ internal sealed class RequestTargetPolicy
 
         foreach (var range in rawPath.Split('/'))
         {
-            if (rawPath[range] is "." or "..")
+            // "..;x" is a dot segment to servers that strip path parameters (Tomcat, Spring).
+            var segment = rawPath[range];
+            var parameters = segment.IndexOf(';');
+            if ((parameters < 0 ? segment : segment[..parameters]) is "." or "..")
             {
                 return true;
             }

@@ -23,6 +23,9 @@ internal sealed class ProxyRequestFeature
     /// <summary>The request body as it passes through, with its first bytes kept; null when the body is not JSON.</summary>
     public RequestBodyPrefixStream? Body { get; set; }
 
+    /// <summary>The model a refused request's body named, read from what had arrived when it was refused.</summary>
+    public string? Model { get; set; }
+
     /// <summary>The upstream's status and request id, once it answered.</summary>
     public int? UpstreamStatusCode { get; set; }
 

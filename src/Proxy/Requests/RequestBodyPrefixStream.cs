@@ -17,28 +17,6 @@ internal sealed class RequestBodyPrefixStream(Stream inner, int prefixLength) : 
     /// <summary>Bytes read through this stream so far.</summary>
     public long BytesRead { get; private set; }
 
-    public bool PrefixComplete => _captured == prefixLength;
-
-    /// <summary>
-    /// Reads the first bytes of a body that will not be forwarded, so that the record of its refusal can still
-    /// name the model; gives up quietly when the client is slow.
-    /// </summary>
-    public async Task CapturePrefixAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(timeout);
-        var scratch = new byte[prefixLength];
-        try
-        {
-            while (!PrefixComplete && await ReadAsync(scratch.AsMemory(0, prefixLength - _captured), limit.Token) > 0)
-            {
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or Microsoft.AspNetCore.Http.BadHttpRequestException)
-        {
-        }
-    }
-
     public override bool CanRead => true;
 
     public override bool CanSeek => false;

@@ -1,0 +1,35 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Http;
+using Proxy.Errors;
+
+namespace Proxy.Forwarding;
+
+/// <summary>
+/// Refuses header values that Kestrel lets through but a careful proxy must not pass on: control characters
+/// (RFC 9110 section 5.5 forbids them in field values). A body framed two ways at once never gets here: Kestrel
+/// drops the Content-Length of a request that also has Transfer-Encoding, as RFC 9112 section 6.3 asks of an
+/// intermediary, so the upstream sees one framing only.
+/// </summary>
+internal static class RequestHeaderPolicy
+{
+    // Tab is allowed inside field values; every other C0 control and DEL is not.
+    private static readonly SearchValues<char> s_controlCharacters = SearchValues.Create(
+        "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\n\u000B\f\r\u000E\u000F" +
+        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F");
+
+    public static ProxyError? Check(HttpRequest request)
+    {
+        foreach (var header in request.Headers)
+        {
+            foreach (var value in header.Value)
+            {
+                if (value is not null && value.AsSpan().ContainsAny(s_controlCharacters))
+                {
+                    return ErrorCatalog.BadRequest("a header value contains control characters.");
+                }
+            }
+        }
+
+        return null;
+    }
+}
