@@ -55,6 +55,32 @@ public sealed class ProxyErrorResponseTests(ProxyFixture fixture)
     }
 
     [Fact]
+    public async Task TransferEncodingWithContentLength_ReachesTheUpstreamFramedOnceOnly()
+    {
+        var response = await RawHttp.SendAsync(fixture.Proxy.Port,
+            $"POST /v1/upload?framing=both HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ProxyFixture.ClientKey}\r\n" +
+            "Transfer-Encoding: chunked\r\nContent-Length: 5\r\nConnection: close\r\n", "3\r\nabc\r\n0\r\n\r\n");
+
+        // RFC 9112 section 6.3: the chunked framing wins and the Content-Length is not passed on, so the two hops
+        // cannot disagree about where the body ends.
+        Assert.Equal(200, response.StatusCode);
+        Assert.Contains("\"bytes\":3", response.Body, StringComparison.Ordinal);
+        Assert.False(fixture.Upstream.LastRequestTo("/v1/upload?framing=both")!.Headers.ContainsKey("Content-Length"));
+    }
+
+    [Fact]
+    public async Task ControlCharacterInAHeaderValue_Gives400AndNoUpstreamCall()
+    {
+        var before = fixture.Upstream.Requests.Count;
+
+        var response = await RawHttp.SendAsync(fixture.Proxy.Port,
+            $"GET /v1/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ProxyFixture.ClientKey}\r\nX-Note: bell\u0007here\r\nConnection: close\r\n");
+
+        ErrorBodyAssert.Matches(response, 400, "/v1/echo", "Bad Request: a header value contains control characters.");
+        Assert.Equal(before, fixture.Upstream.Requests.Count);
+    }
+
+    [Fact]
     public async Task DeclaredBodyOverTheLimit_Gives413BeforeAnyUpstreamCall()
     {
         var before = fixture.Upstream.Requests.Count;
