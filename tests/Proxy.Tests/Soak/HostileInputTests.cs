@@ -93,6 +93,7 @@ public sealed class HostileInputTests(ProxyFixture fixture, ITestOutputHelper ou
 
     [Theory]
     [InlineData("/v1/ech%ff%feo")]
+    [InlineData("/v1/models/%c3%28")]
     [InlineData("/v1/%c0%ae%c0%ae/admin")]
     [InlineData("/v1/%C0%AE%C0%AE/v1/echo")]
     [InlineData("/v1/%e0%80%ae%e0%80%ae/admin")]
