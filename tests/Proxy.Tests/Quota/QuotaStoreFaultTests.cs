@@ -9,7 +9,7 @@ namespace Proxy.Tests.Quota;
 [Collection(ProxyCollectionDefinition.Name)]
 public sealed class QuotaStoreFaultTests(ProxyFixture fixture, ITestOutputHelper output)
 {
-    private static readonly TimeSpan s_storeTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_storeTimeout = TimeSpan.FromSeconds(2);
 
     [Fact]
     public async Task TableServiceStopped_FailOpenAdmitsAndReports_FailClosedRefuses_AndCountingResumesWhenItIsBack()
@@ -18,8 +18,8 @@ public sealed class QuotaStoreFaultTests(ProxyFixture fixture, ITestOutputHelper
         var tablePort = table.TablePort;
         try
         {
-            await using var open = await StartProxyAsync(AzuriteProcess.ConnectionStringFor(tablePort), "Open");
-            await using var closed = await StartProxyAsync(AzuriteProcess.ConnectionStringFor(tablePort), "Closed");
+            await using var open = await StartProxyAsync(AzuriteProcess.ConnectionStringFor(tablePort, fixture.Azurite.QueuePort), "Open");
+            await using var closed = await StartProxyAsync(AzuriteProcess.ConnectionStringFor(tablePort, fixture.Azurite.QueuePort), "Closed");
             using var openClient = ClientWithNewKey(open);
             using var closedClient = ClientWithNewKey(closed);
 
@@ -57,7 +57,7 @@ public sealed class QuotaStoreFaultTests(ProxyFixture fixture, ITestOutputHelper
     public async Task TableServiceHangs_OnlyTheFirstRequestsWaitForTheTimeout()
     {
         using var blackHole = new BlackHoleListener();
-        await using var proxy = await StartProxyAsync(AzuriteProcess.ConnectionStringFor(blackHole.Port), "Open");
+        await using var proxy = await StartProxyAsync(AzuriteProcess.ConnectionStringFor(blackHole.Port, fixture.Azurite.QueuePort), "Open");
         using var client = ClientWithNewKey(proxy);
 
         var latencies = new List<TimeSpan>();
@@ -72,9 +72,10 @@ public sealed class QuotaStoreFaultTests(ProxyFixture fixture, ITestOutputHelper
         output.WriteLine("latencies (ms): " + string.Join(", ", latencies.Select(latency => latency.TotalMilliseconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture))));
 
         // The first request finds out (at most the keys read and the count, one store timeout each); after that the
-        // circuit is open and nobody waits for the store again.
+        // circuit is open and no request waits out the store timeout again. (The bound is the timeout itself, not a
+        // guess at how fast a loaded 2-core machine answers.)
         Assert.InRange(latencies[0], TimeSpan.Zero, (s_storeTimeout * 2) + TimeSpan.FromSeconds(2));
-        Assert.All(latencies.Skip(3), latency => Assert.True(latency < s_storeTimeout / 2, $"{latency.TotalMilliseconds:F0} ms with the circuit open"));
+        Assert.All(latencies.Skip(1), latency => Assert.True(latency < s_storeTimeout, $"{latency.TotalMilliseconds:F0} ms with the circuit open"));
     }
 
     private static async Task<TimeSpan> WaitUntilCountedAsync(HttpClient client, TimeSpan timeout)
