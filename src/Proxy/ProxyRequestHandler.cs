@@ -203,10 +203,9 @@ public sealed class ProxyRequestHandler
         var headers = context.Response.Headers;
         headers[ProxyHeaderNames.RequestId] = request.RequestId;
 
-        var clientRequestId = context.Request.Headers[ProxyHeaderNames.ClientRequestId];
-        if (clientRequestId.Count == 1 && ClientRequestId.IsValid(clientRequestId[0]))
+        if (ClientRequestId.Of(context.Request) is { } clientRequestId)
         {
-            headers[ProxyHeaderNames.ClientRequestId] = clientRequestId[0];
+            headers[ProxyHeaderNames.ClientRequestId] = clientRequestId;
         }
         else
         {

@@ -19,11 +19,10 @@ public sealed class FailureRecordFactory(TimeProvider timeProvider)
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(error);
         var request = ProxyRequestFeature.Get(context);
-        var clientRequestId = context.Request.Headers[ProxyHeaderNames.ClientRequestId];
         return new FailureRecord
         {
             RequestId = request.RequestId,
-            ClientRequestId = clientRequestId.Count == 1 && ClientRequestId.IsValid(clientRequestId[0]) ? clientRequestId[0] : null,
+            ClientRequestId = ClientRequestId.Of(context.Request),
             Timestamp = ErrorResponseWriter.FormatTimestamp(timeProvider.GetUtcNow()),
             Method = context.Request.Method,
             Path = request.ClientPath,

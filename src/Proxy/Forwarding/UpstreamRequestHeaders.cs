@@ -36,8 +36,7 @@ internal static class UpstreamRequestHeaders
         // (or, behind a CDN, another site), so the authority of the destination URL is used instead.
         headers.Host = null;
 
-        var clientRequestId = context.Request.Headers[ProxyHeaderNames.ClientRequestId];
-        if (clientRequestId.Count > 0 && !(clientRequestId.Count == 1 && ClientRequestId.IsValid(clientRequestId[0])))
+        if (context.Request.Headers.ContainsKey(ProxyHeaderNames.ClientRequestId) && ClientRequestId.Of(context.Request) is null)
         {
             headers.Remove(ProxyHeaderNames.ClientRequestId);
         }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.AspNetCore.Http;
 
 namespace Proxy.Requests;
 
@@ -14,6 +15,13 @@ internal static class ClientRequestId
     private static readonly SearchValues<char> s_allowed =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-");
 
-    public static bool IsValid(ReadOnlySpan<char> value) =>
+    /// <summary>The request's one well-formed <c>X-Client-Request-Id</c>, or null when it has none, several, or a malformed one.</summary>
+    public static string? Of(HttpRequest request)
+    {
+        var values = request.Headers[ProxyHeaderNames.ClientRequestId];
+        return values.Count == 1 && values[0] is { } value && IsValid(value) ? value : null;
+    }
+
+    private static bool IsValid(ReadOnlySpan<char> value) =>
         value.Length is > 0 and <= MaxLength && !value.ContainsAnyExcept(s_allowed);
 }
