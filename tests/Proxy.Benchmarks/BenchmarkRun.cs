@@ -205,15 +205,7 @@ internal static class BenchmarkRun
         using var sampler = new MemorySampler(proxy);
         using (var response = await client.GetAsync($"/v1/download?bytes={size}", HttpCompletionOption.ResponseHeadersRead))
         {
-            await using var body = await response.Content.ReadAsStreamAsync();
-            var buffer = new byte[81920];
-            long received = 0;
-            int read;
-            while ((read = await body.ReadAsync(buffer)) > 0)
-            {
-                received += read;
-            }
-
+            var received = await ResponseDrain.CountBytesAsync(response);
             if (received != size)
             {
                 throw new InvalidOperationException($"Received {received} of {size} bytes.");

@@ -43,14 +43,7 @@ public sealed class StreamingTests(ProxyFixture fixture, ITestOutputHelper outpu
         using var sampler = new MemorySampler(fixture.Proxy);
         using var response = await client.GetAsync($"/v1/download?bytes={size}", HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
-        await using var body = await response.Content.ReadAsStreamAsync();
-        var buffer = new byte[81920];
-        long received = 0;
-        int read;
-        while ((read = await body.ReadAsync(buffer)) > 0)
-        {
-            received += read;
-        }
+        var received = await ResponseDrain.CountBytesAsync(response);
 
         var peak = sampler.Stop();
         Assert.Equal(size, received);

@@ -14,10 +14,10 @@ internal static class HandlerHarness
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["Proxy:Upstream:BaseUrl"] = (upstream ?? new Uri($"http://127.0.0.1:{ProxyFixture.UnusedPort()}")).ToString(),
+                ["Proxy:Upstream:BaseUrl"] = (upstream ?? new Uri($"http://127.0.0.1:{LoopbackPort.Unused()}")).ToString(),
 
                 // Handler-level tests are not about storage: a store nobody listens on sends them down the fail-open path.
-                ["AzureWebJobsStorage"] = AzuriteProcess.ConnectionStringFor(tablePort: ProxyFixture.UnusedPort()),
+                ["AzureWebJobsStorage"] = AzuriteProcess.ConnectionStringFor(tablePort: LoopbackPort.Unused()),
             })
             .Build();
         var services = new ServiceCollection().AddLogging();

@@ -168,7 +168,7 @@ internal sealed partial class PersistentAzuriteService : IAsyncDisposable
 
     private static async Task<PersistentAzuriteService> StartNewAsync(string service)
     {
-        var azurite = new PersistentAzuriteService(service, ProxyFixture.UnusedPort());
+        var azurite = new PersistentAzuriteService(service, LoopbackPort.Unused());
         try
         {
             await azurite.StartAsync();

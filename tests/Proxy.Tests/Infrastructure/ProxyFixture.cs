@@ -51,7 +51,7 @@ public sealed class ProxyFixture : IAsyncLifetime
             StartProxyAsync(Upstream.BaseAddress),
             StartProxyAsync(Upstream.BaseAddress, ("Proxy__Upstream__ApiKey", UpstreamKey)),
             StartProxyAsync(FaultyUpstream.BaseAddress),
-            StartProxyAsync(new Uri($"http://127.0.0.1:{UnusedPort()}")));
+            StartProxyAsync(new Uri($"http://127.0.0.1:{LoopbackPort.Unused()}")));
         (Proxy, KeyInjectingProxy, FaultyProxy, RefusedProxy) = (proxies[0], proxies[1], proxies[2], proxies[3]);
     }
 
@@ -118,6 +118,4 @@ public sealed class ProxyFixture : IAsyncLifetime
 
         return proxy;
     }
-
-    internal static int UnusedPort() => LoopbackPort.Unused();
 }
