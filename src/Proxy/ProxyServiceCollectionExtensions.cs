@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Proxy;
 using Proxy.Auth;
+using Proxy.Connections;
 using Proxy.Errors;
 using Proxy.Failures;
 using Proxy.Forwarding;
@@ -73,6 +75,22 @@ public static class ProxyServiceCollectionExtensions
             .AddFilter("Yarp", LogLevel.None)
             .AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning)
             .AddFilter("Azure.Core", LogLevel.Error));
+        return services;
+    }
+
+    /// <summary>
+    /// For a host whose Kestrel faces clients (the standalone host): requests Kestrel refuses by itself, before any
+    /// handler runs, get the documented body and a failure record instead of a bare status. Under Azure Functions the
+    /// platform's front end refuses those before the worker sees them.
+    /// </summary>
+    public static IServiceCollection AddServerRejectionAnswers(this IServiceCollection services)
+    {
+        services.TryAddSingleton<ServerRejectionAnswerer>();
+        services.TryAddSingleton<ServerRejectionSetup>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, ServerRejectionSetup>(
+            provider => provider.GetRequiredService<ServerRejectionSetup>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, ServerRejectionSetup>(
+            provider => provider.GetRequiredService<ServerRejectionSetup>()));
         return services;
     }
 }

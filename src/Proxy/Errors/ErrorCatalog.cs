@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Proxy.Errors;
@@ -22,6 +23,32 @@ public static class ErrorCatalog
 
     public static ProxyError BadRequest(string detail) =>
         new(FailureKind.BadRequest, StatusCodes.Status400BadRequest, $"Bad Request: {detail}", "invalid_request_error", "bad_request");
+
+    /// <summary>
+    /// A request the server refused before the proxy read it, with the status the server chose: malformed HTTP/1.1
+    /// (400), a request line or headers over its limits (414, 431), a target the method cannot have (405), headers
+    /// that did not arrive in time (408). The server does not say which rule it broke, so neither can the message.
+    /// </summary>
+    public static ProxyError ServerRejection(int statusCode, KestrelServerLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        var (message, code) = statusCode switch
+        {
+            StatusCodes.Status400BadRequest =>
+                ("Bad Request: the request is not valid HTTP/1.1 (its request line, a header, or how its body is framed).", "bad_request"),
+            StatusCodes.Status405MethodNotAllowed =>
+                ("Method Not Allowed: this request target cannot be used with this method.", "method_not_allowed"),
+            StatusCodes.Status408RequestTimeout =>
+                ($"Request Timeout: the request headers did not arrive within {limits.RequestHeadersTimeout.TotalSeconds:0.###} seconds.", "request_timeout"),
+            StatusCodes.Status414UriTooLong =>
+                ($"URI Too Long: the request line is over the limit of {limits.MaxRequestLineSize} bytes.", "uri_too_long"),
+            StatusCodes.Status431RequestHeaderFieldsTooLarge =>
+                ($"Request Header Fields Too Large: the headers are over the limit of {limits.MaxRequestHeadersTotalSize} bytes " +
+                 $"or {limits.MaxRequestHeaderCount} fields.", "request_header_fields_too_large"),
+            _ => ($"{DefaultMessage(statusCode)}: the request was refused before the proxy read it.", "bad_request"),
+        };
+        return new(FailureKind.BadRequest, statusCode, message, "invalid_request_error", code);
+    }
 
     public static ProxyError Unauthorized() =>
         new(FailureKind.Unauthorized, StatusCodes.Status401Unauthorized, InvalidApiKeyMessage, "authentication_error", "invalid_api_key");

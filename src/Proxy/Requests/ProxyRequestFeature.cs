@@ -9,9 +9,15 @@ namespace Proxy.Requests;
 internal sealed class ProxyRequestFeature
 {
     public ProxyRequestFeature(HttpContext context, long startTimestamp)
+        : this(ReadClientPath(context), startTimestamp)
+    {
+    }
+
+    /// <summary>For a request whose path was read elsewhere: one the server refused before any handler ran.</summary>
+    public ProxyRequestFeature(string clientPath, long startTimestamp)
     {
         RequestId = Guid.NewGuid().ToString();
-        ClientPath = ReadClientPath(context);
+        ClientPath = clientPath;
         StartTimestamp = startTimestamp;
     }
 

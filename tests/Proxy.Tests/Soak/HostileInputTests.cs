@@ -7,8 +7,8 @@ namespace Proxy.Tests.Soak;
 
 /// <summary>
 /// Requests built to confuse a proxy: oversize, malformed, smuggling, escaping, impersonating. Each gets the documented
-/// error where the proxy's code gets to answer, and none reaches the upstream as if it were well-formed. Some never reach
-/// the proxy's code at all: Kestrel refuses them first with a bare status, and those tests say so.
+/// error, and none reaches the upstream as if it were well-formed. Those that break HTTP/1.1 itself are refused by Kestrel
+/// before the proxy's handler runs; the standalone host's connection wrappers turn those refusals into the documented answer.
 /// </summary>
 [Collection(ProxyCollectionDefinition.Name)]
 public sealed class HostileInputTests(ProxyFixture fixture, ITestOutputHelper output)
@@ -17,34 +17,55 @@ public sealed class HostileInputTests(ProxyFixture fixture, ITestOutputHelper ou
     private static readonly string s_auth = $"Authorization: Bearer {ProxyFixture.ClientKey}\r\n";
 
     [Theory]
-    [InlineData("one header of 40 KB", 431)]
-    [InlineData("120 headers", 431)]
-    [InlineData("a 10 KB request target", 414)]
-    [InlineData("raw invalid UTF-8 in the path", 400)]
-    [InlineData("an encoded NUL in the path", 400)]
-    [InlineData("invalid UTF-8 in a header value", 400)]
-    [InlineData("a NUL in a header value", 400)]
-    [InlineData("a bare CR inside X-Client-Request-Id", 400)]
-    [InlineData("a bare LF inside X-Client-Request-Id", 400)]
-    [InlineData("an absolute-form target naming another host than Host", 400)]
-    [InlineData("two Host headers", 400)]
-    [InlineData("two different Content-Length headers", 400)]
-    [InlineData("a Transfer-Encoding that does not end in chunked", 400)]
-    [InlineData("GET with the asterisk-form target", 405)]
-    public async Task MalformedAtTheHttpLayer_IsRefusedByKestrelWithABareStatus_AndNeverReachesTheUpstream(string malformation, int status)
+    [InlineData("one header of 40 KB", 431, "GET", "/v1/echo", "Request Header Fields Too Large: ")]
+    [InlineData("120 headers", 431, "GET", "/v1/echo", "Request Header Fields Too Large: ")]
+    [InlineData("a 10 KB request target", 414, "GET", "/v1/{2040 a}\u2026", "URI Too Long: ")]
+    [InlineData("raw invalid UTF-8 in the path", 400, "GET", "/v1/ech%FF%FEo", "Bad Request: ")]
+    [InlineData("an encoded NUL in the path", 400, "GET", "/v1/ech%00o", "Bad Request: ")]
+    [InlineData("invalid UTF-8 in a header value", 400, "GET", "/v1/echo", "Bad Request: ")]
+    [InlineData("a NUL in a header value", 400, "GET", "/v1/echo", "Bad Request: ")]
+    [InlineData("a bare CR inside X-Client-Request-Id", 400, "GET", "/v1/echo", "Bad Request: ")]
+    [InlineData("a bare LF inside X-Client-Request-Id", 400, "GET", "/v1/echo", "Bad Request: ")]
+    [InlineData("an absolute-form target naming another host than Host", 400, "GET", "/v1/echo", "Bad Request: ")]
+    [InlineData("two Host headers", 400, "GET", "/v1/echo", "Bad Request: ")]
+    [InlineData("two different Content-Length headers", 400, "POST", "/v1/upload", "Bad Request: ")]
+    [InlineData("a Transfer-Encoding that does not end in chunked", 400, "POST", "/v1/upload", "Bad Request: ")]
+    [InlineData("GET with the asterisk-form target", 405, "GET", "*", "Method Not Allowed: ")]
+    public async Task MalformedAtTheHttpLayer_GetsTheDocumentedErrorAndARecord_AndNeverReachesTheUpstream(
+        string malformation, int status, string method, string path, string messageStart)
     {
+        path = path.Replace("{2040 a}", new string('a', 2040), StringComparison.Ordinal);
         var before = fixture.Upstream.Requests.Count;
 
         var result = await RawSocketExchange.SendAsync(fixture.Proxy.Port, RawSocketExchange.Bytes(KestrelCase(malformation)), s_answerBound);
 
-        output.WriteLine($"{malformation}: {result.StatusLine}");
+        output.WriteLine($"{malformation}: {result.StatusLine} {result.Response.Body}");
         var response = result.Response;
-        Assert.Equal(status, response.StatusCode);
-
-        // Kestrel answers before any of the proxy's code runs: no request id, no documented body, no record.
-        Assert.Equal("0", response.Headers["Content-Length"]);
-        Assert.False(response.Headers.ContainsKey("x-request-id"));
+        var body = ErrorBodyAssert.Matches(response, status, path, messageStart);
+        Assert.Equal("close", response.Headers["Connection"]);
+        Assert.Equal(Encoding.UTF8.GetByteCount(response.Body).ToString(CultureInfo.InvariantCulture), response.Headers["Content-Length"]);
         Assert.Equal(before, fixture.Upstream.Requests.Count);
+
+        var record = await fixture.Failures.WaitForAsync(body.GetProperty("requestId").GetString()!);
+        Assert.Equal((status, "bad_request", method, path), (record.StatusCode, record.Kind, record.Method, record.Path));
+    }
+
+    [Fact]
+    public async Task MalformedRequestAfterAnAnsweredOneOnTheSameConnection_IsAnsweredWithItsOwnPath()
+    {
+        var before = fixture.Upstream.Requests.Count;
+        var body = new string('x', 300);
+
+        // A request with a body, answered, then one with a NUL in a header: the second's path is read where the first's body ends.
+        var result = await RawSocketExchange.SendAsync(fixture.Proxy.Port, RawSocketExchange.Bytes(
+            $"POST /v1/echo HTTP/1.1\r\nHost: 127.0.0.1\r\n{s_auth}Content-Type: text/plain\r\nContent-Length: {body.Length}\r\n\r\n{body}" +
+            $"GET /v1/second/path?key=secret HTTP/1.1\r\nHost: 127.0.0.1\r\n{s_auth}X-Custom: a\0b\r\nConnection: close\r\n\r\n"), s_answerBound);
+
+        var second = result.Text[result.Text.LastIndexOf("HTTP/1.1 400 ", StringComparison.Ordinal)..];
+        output.WriteLine(second);
+        var response = RawHttpResponse.Parse(second);
+        ErrorBodyAssert.Matches(response, 400, "/v1/second/path", "Bad Request: ");
+        Assert.Equal(before + 1, fixture.Upstream.Requests.Count);
     }
 
     [Theory]

@@ -1,0 +1,78 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Http;
+
+namespace Proxy.Connections;
+
+/// <summary>
+/// What one connection's transport wrappers need to know about the requests on it: whether the proxy is answering one
+/// (so that anything else the server writes is its own refusal), and the first line of the request that comes next
+/// (so that a refusal can name the path the client called). Set as a connection feature; HTTP middleware sees it.
+/// </summary>
+internal sealed class ConnectionRequestTracker
+{
+    /// <summary>Enough for any path a person would read; a longer request line is reported cut, with an ellipsis.</summary>
+    internal const int RequestLineCapacity = 2048;
+
+    private static readonly Func<object, Task> s_requestCompleted = RequestCompleted;
+
+    private readonly byte[] _requestLine = new byte[RequestLineCapacity];
+    private int _answering;
+    private long _consumed;
+    private long? _nextRequestStart = 0;
+    private int _requestLineLength;
+    private bool _requestLineEnded;
+
+    /// <summary>True while the proxy's handler is answering a request on this connection.</summary>
+    public bool IsAnswering => Volatile.Read(ref _answering) > 0;
+
+    public static ConnectionRequestTracker? Get(HttpContext context) => context.Features.Get<ConnectionRequestTracker>();
+
+    /// <summary>
+    /// Called as the handler starts. The server has consumed the request's head by then, so the next request starts
+    /// after this one's body; a chunked body's end is not known here, and a request after it goes unrecorded.
+    /// </summary>
+    public void RequestStarted(HttpContext context)
+    {
+        Interlocked.Increment(ref _answering);
+        context.Response.OnCompleted(s_requestCompleted, this);
+
+        var chunked = context.Request.Headers.TransferEncoding.Count > 0;
+        _nextRequestStart = chunked ? null : _consumed + (context.Request.ContentLength ?? 0);
+        _requestLineLength = 0;
+        _requestLineEnded = false;
+    }
+
+    /// <summary>The server read <paramref name="buffer"/>, which starts where it last consumed up to.</summary>
+    public void BufferRead(in ReadOnlySequence<byte> buffer)
+    {
+        if (_requestLineEnded || _nextRequestStart is not { } start || start < _consumed || start - _consumed >= buffer.Length)
+        {
+            return;
+        }
+
+        // The server consumes a request line only whole, so until it ends the line is read again from its start.
+        var line = buffer.Slice(start - _consumed);
+        var end = line.PositionOf((byte)'\n');
+        var length = (int)Math.Min(end is { } lineFeed ? line.Slice(0, lineFeed).Length : line.Length, RequestLineCapacity);
+        line.Slice(0, length).CopyTo(_requestLine);
+        _requestLineLength = length;
+        _requestLineEnded = end is not null || length == RequestLineCapacity;
+    }
+
+    /// <summary>The server consumed <paramref name="bytes"/> more bytes of the connection's input.</summary>
+    public void Consumed(long bytes) => _consumed += bytes;
+
+    /// <summary>The first line of the request the server is refusing, as far as it arrived; null when it went unrecorded.</summary>
+    public RejectedRequestLine? RejectedRequestLine() =>
+        _nextRequestStart is null || _requestLineLength == 0
+            ? null
+            : Connections.RejectedRequestLine.Parse(_requestLine.AsSpan(0, _requestLineLength), cut: !IsLineComplete());
+
+    private bool IsLineComplete() => _requestLineEnded && _requestLineLength < RequestLineCapacity;
+
+    private static Task RequestCompleted(object state)
+    {
+        Interlocked.Decrement(ref ((ConnectionRequestTracker)state)._answering);
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,40 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.WebUtilities;
+using Proxy.Errors;
+using Proxy.Requests;
+
+namespace Proxy.Connections;
+
+/// <summary>
+/// Makes the documented answer to a request the server refused: the same body, headers and failure record as any
+/// other error, written by <see cref="ErrorResponseWriter"/> into a request of its own, then framed as a response
+/// that closes the connection, as the server's refusal did.
+/// </summary>
+internal sealed class ServerRejectionAnswerer(ErrorResponseWriter errors, TimeProvider timeProvider)
+{
+    public async ValueTask<ReadOnlyMemory<byte>> AnswerAsync(ServerRejection rejection, RejectedRequestLine? requestLine, KestrelServerLimits limits)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = requestLine?.Method ?? string.Empty;
+        var request = new ProxyRequestFeature(requestLine?.Path ?? "/", timeProvider.GetTimestamp());
+        context.Features.Set(request);
+        using var body = new MemoryStream();
+        context.Response.Body = body;
+
+        await errors.WriteAsync(context, ErrorCatalog.ServerRejection(rejection.StatusCode, limits));
+
+        var head = new StringBuilder()
+            .Append("HTTP/1.1 ").Append(context.Response.StatusCode).Append(' ').Append(ReasonPhrases.GetReasonPhrase(context.Response.StatusCode)).Append("\r\n");
+        foreach (var (name, value) in context.Response.Headers)
+        {
+            head.Append(name).Append(": ").Append(value.ToString()).Append("\r\n");
+        }
+
+        head.Append(ProxyHeaderNames.RequestId).Append(": ").Append(request.RequestId).Append("\r\n")
+            .Append("Connection: close\r\n")
+            .Append("Date: ").Append(timeProvider.GetUtcNow().ToString("r", System.Globalization.CultureInfo.InvariantCulture)).Append("\r\n\r\n");
+        return Encoding.ASCII.GetBytes(head.ToString()).Concat(body.ToArray()).ToArray();
+    }
+}
