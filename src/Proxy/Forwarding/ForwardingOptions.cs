@@ -17,6 +17,12 @@ public sealed class ForwardingOptions
     /// </summary>
     public long MaxRequestBodySize { get; set; } = 100 * 1024 * 1024;
 
+    /// <summary>
+    /// How long a client may take to send a request's head (a slow-headers client holds a connection otherwise); it
+    /// gets the documented 408 after that on the standalone host. Kestrel's own default.
+    /// </summary>
+    public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     internal string[] ParsePrefixes() =>
         AllowedPathPrefixes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

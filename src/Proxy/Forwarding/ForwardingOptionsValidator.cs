@@ -26,6 +26,11 @@ internal sealed class ForwardingOptionsValidator : IValidateOptions<ForwardingOp
             failures.Add("Proxy__Forwarding__MaxRequestBodySize must be positive.");
         }
 
+        if (options.RequestHeadersTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("Proxy__Forwarding__RequestHeadersTimeout must be positive.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

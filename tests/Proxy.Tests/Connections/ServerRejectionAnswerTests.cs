@@ -1,0 +1,50 @@
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Proxy.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Proxy.Tests.Connections;
+
+/// <summary>
+/// The standalone host's answers to requests Kestrel refuses by itself (the hostile-input tests cover each malformation):
+/// a client that stops sending its head, and a response that only looks like a refusal.
+/// </summary>
+[Collection(ProxyCollectionDefinition.Name)]
+public sealed class ServerRejectionAnswerTests(ProxyFixture fixture, ITestOutputHelper output)
+{
+    private const string RefusalShaped = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+    [Fact]
+    public async Task HeadThatStopsArriving_Gets408WithTheDocumentedBodyAndARecord_AfterTheHeadersTimeout()
+    {
+        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress, ("Proxy__Forwarding__RequestHeadersTimeout", "00:00:01"));
+
+        var result = await RawSocketExchange.SendAsync(proxy.Port, Encoding.ASCII.GetBytes(
+            "GET /v1/slow-head?key=sk-slow HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Partial: "), TimeSpan.FromSeconds(15));
+
+        output.WriteLine($"{result.StatusLine} after {result.Elapsed.TotalMilliseconds:F0} ms");
+        var body = ErrorBodyAssert.Matches(result.Response, 408, "/v1/slow-head", "Request Timeout: the request headers did not arrive within 1 seconds.");
+        var record = await fixture.Failures.WaitForAsync(body.GetProperty("requestId").GetString()!);
+        Assert.Equal((408, "bad_request", "GET", "/v1/slow-head"), (record.StatusCode, record.Kind, record.Method, record.Path));
+    }
+
+    [Fact]
+    public async Task UpstreamBodyShapedLikeABareRefusal_ReachesTheClientUnchanged()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{LoopbackPort.Unused()}");
+        await using var upstream = builder.Build();
+        upstream.MapGet("/v1/refusal-shaped", () => Results.Text(RefusalShaped, "text/plain"));
+        await upstream.StartAsync();
+        await using var proxy = await fixture.StartProxyAsync(new Uri(upstream.Urls.Single()));
+
+        var get = $"GET /v1/refusal-shaped HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ProxyFixture.ClientKey}\r\n";
+        var result = await RawSocketExchange.SendAsync(proxy.Port, Encoding.ASCII.GetBytes(get + "\r\n" + get + "Connection: close\r\n\r\n"), TimeSpan.FromSeconds(15));
+
+        var responses = result.Text.Split("HTTP/1.1 200 OK\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, responses.Length);
+        Assert.All(responses, response => Assert.EndsWith("\r\n\r\n" + RefusalShaped, response, StringComparison.Ordinal));
+    }
+}
