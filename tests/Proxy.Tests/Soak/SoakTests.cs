@@ -342,8 +342,9 @@ public sealed partial class SoakTests(ProxyFixture fixture, ITestOutputHelper ou
             var hostileKey = $"sk-hostile-{_run}-{sequence.ToString(CultureInfo.InvariantCulture)}";
             _hostileKeys.Enqueue(hostileKey);
             var auth = $"Authorization: Bearer {hostileKey}\r\n";
-            var (path, line, headers, status, message) = random.Next(5) switch
+            var (path, line, headers, status, message) = random.Next(6) switch
             {
+                5 => ("/v1/echo", $"GET /v1/echo?soakh={marker}", auth + "X-Custom: a\0b\r\n", 400, "Bad Request: the request is not valid HTTP/1.1"),
                 0 => ("/v1/echo", $"GET /v1/echo?soakh={marker}", string.Empty, 401, ErrorCatalog.InvalidApiKeyMessage),
                 1 => ("/v1/echo", $"GET /v1/echo?soakh={marker}", auth + $"Authorization: Bearer {hostileKey}-second\r\n", 400, "Bad Request: "),
                 2 => ("/v1/%2e%2e/admin", $"GET /v1/%2e%2e/admin?soakh={marker}", auth, 404, "Not Found: "),
