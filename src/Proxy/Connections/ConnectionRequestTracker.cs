@@ -15,7 +15,8 @@ internal sealed class ConnectionRequestTracker
 
     private static readonly Func<object, Task> s_requestCompleted = RequestCompleted;
 
-    private readonly byte[] _requestLine = new byte[RequestLineCapacity];
+    // Most request lines fit the first size; a longer one grows it, up to the capacity.
+    private byte[] _requestLine = new byte[256];
     private int _answering;
     private long _consumed;
     private long? _nextRequestStart = 0;
@@ -54,6 +55,11 @@ internal sealed class ConnectionRequestTracker
         var line = buffer.Slice(start - _consumed);
         var end = line.PositionOf((byte)'\n');
         var length = (int)Math.Min(end is { } lineFeed ? line.Slice(0, lineFeed).Length : line.Length, RequestLineCapacity);
+        if (length > _requestLine.Length)
+        {
+            _requestLine = new byte[RequestLineCapacity];
+        }
+
         line.Slice(0, length).CopyTo(_requestLine);
         _requestLineLength = length;
         _requestLineEnded = end is not null || length == RequestLineCapacity;

@@ -35,19 +35,8 @@ internal sealed class RejectionAnsweringWriter(
         }
     }
 
-    public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
-    {
-        if (_holding)
-        {
-            var held = _held!.WrittenMemory;
-            inner.Write(ServerRejection.TryParse(held.Span, out var rejection)
-                ? (await answerer.AnswerAsync(rejection, tracker.RejectedRequestLine(), limits)).Span
-                : held.Span);
-            Release();
-        }
-
-        return await inner.FlushAsync(cancellationToken);
-    }
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) =>
+        _holding ? FlushHeldAsync(cancellationToken) : inner.FlushAsync(cancellationToken);
 
     public override void CancelPendingFlush() => inner.CancelPendingFlush();
 
@@ -61,6 +50,16 @@ internal sealed class RejectionAnsweringWriter(
         }
 
         inner.Complete(exception);
+    }
+
+    private async ValueTask<FlushResult> FlushHeldAsync(CancellationToken cancellationToken)
+    {
+        var held = _held!.WrittenMemory;
+        inner.Write(ServerRejection.TryParse(held.Span, out var rejection)
+            ? (await answerer.AnswerAsync(rejection, tracker.RejectedRequestLine(), limits)).Span
+            : held.Span);
+        Release();
+        return await inner.FlushAsync(cancellationToken);
     }
 
     private bool Hold()

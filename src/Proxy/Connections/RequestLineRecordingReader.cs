@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace Proxy.Connections;
 
@@ -8,6 +9,8 @@ internal sealed class RequestLineRecordingReader(PipeReader inner, ConnectionReq
 {
     private ReadOnlySequence<byte> _buffer;
 
+    // Pooled: a read that waits for the socket would otherwise allocate its state machine, once per request.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         var result = await inner.ReadAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -34,7 +35,7 @@ internal sealed class ServerRejectionAnswerer(ErrorResponseWriter errors, TimePr
 
         head.Append(ProxyHeaderNames.RequestId).Append(": ").Append(request.RequestId).Append("\r\n")
             .Append("Connection: close\r\n")
-            .Append("Date: ").Append(timeProvider.GetUtcNow().ToString("r", System.Globalization.CultureInfo.InvariantCulture)).Append("\r\n\r\n");
-        return Encoding.ASCII.GetBytes(head.ToString()).Concat(body.ToArray()).ToArray();
+            .Append("Date: ").Append(timeProvider.GetUtcNow().ToString("r", CultureInfo.InvariantCulture)).Append("\r\n\r\n");
+        return (byte[])[.. Encoding.ASCII.GetBytes(head.ToString()), .. body.ToArray()];
     }
 }
