@@ -5,13 +5,15 @@ using Proxy.Errors;
 namespace Proxy.Forwarding;
 
 /// <summary>
-/// Refuses header values that Kestrel lets through but a careful proxy must not pass on: control characters
-/// (RFC 9110 section 5.5 forbids them in field values). A body framed two ways at once never gets here: Kestrel
-/// drops the Content-Length of a request that also has Transfer-Encoding, as RFC 9112 section 6.3 asks of an
-/// intermediary, so the upstream sees one framing only.
+/// Refuses headers that Kestrel lets through but a careful proxy must not pass on: control characters in a value
+/// (RFC 9110 section 5.5 forbids them), and a body framed two ways at once (RFC 9112 section 6.3: "ought to be
+/// handled as an error"), the shape of a request-smuggling attempt.
 /// </summary>
 internal static class RequestHeaderPolicy
 {
+    /// <summary>Where Kestrel moves the Content-Length of a request that also has Transfer-Encoding; it closes the connection after.</summary>
+    private const string DisplacedContentLength = "X-Content-Length";
+
     // Tab is allowed inside field values; every other C0 control and DEL is not.
     private static readonly SearchValues<char> s_controlCharacters = SearchValues.Create(
         "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\n\u000B\f\r\u000E\u000F" +
@@ -19,6 +21,11 @@ internal static class RequestHeaderPolicy
 
     public static ProxyError? Check(HttpRequest request)
     {
+        if (request.Headers.TransferEncoding.Count > 0 && request.Headers.ContainsKey(DisplacedContentLength))
+        {
+            return ErrorCatalog.BadRequest("the request has both Transfer-Encoding and Content-Length; send one.");
+        }
+
         foreach (var header in request.Headers)
         {
             foreach (var value in header.Value)
