@@ -320,13 +320,10 @@ public sealed class HostileInputTests(ProxyFixture fixture, ITestOutputHelper ou
             $"POST /v1/upload?stall=chunked HTTP/1.1\r\nHost: 127.0.0.1\r\n{s_auth}Content-Type: application/octet-stream\r\n" +
             "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n"), s_answerBound);
 
-        // Kestrel may reset the connection after its answer (it gives up draining the body), so the status is not always readable.
+        // Kestrel resets the connection some seconds after the answer, when it gives up draining the body; the answer came first.
         output.WriteLine($"'{result.StatusLine}' after {result.Elapsed.TotalMilliseconds:F0} ms, reset: {result.Reset}");
         Assert.False(result.TimedOut, "the connection ended within the bound");
-        if (result.HasHead)
-        {
-            ErrorBodyAssert.Matches(result.Response, 400, "/v1/upload", "Bad Request: the request body ");
-        }
+        ErrorBodyAssert.Matches(result.Response, 400, "/v1/upload", "Bad Request: the request body ");
 
         await AssertNeverCompleteAsync(recorder, "/v1/upload?stall=chunked");
     }
