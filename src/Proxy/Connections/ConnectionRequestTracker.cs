@@ -68,11 +68,11 @@ internal sealed class ConnectionRequestTracker
     /// <summary>The server consumed <paramref name="bytes"/> more bytes of the connection's input.</summary>
     public void Consumed(long bytes) => _consumed += bytes;
 
-    /// <summary>The first line of the request the server is refusing, as far as it arrived; null when it went unrecorded.</summary>
-    public RejectedRequestLine? RejectedRequestLine() =>
+    /// <summary>The first line of the request the server is reading now, as far as it arrived; null when it went unrecorded.</summary>
+    public RejectedRequestLine? CurrentRequestLine() =>
         _nextRequestStart is null || _requestLineLength == 0
             ? null
-            : Connections.RejectedRequestLine.Parse(_requestLine.AsSpan(0, _requestLineLength), cut: !IsLineComplete());
+            : RejectedRequestLine.Parse(_requestLine.AsSpan(0, _requestLineLength), cut: !IsLineComplete());
 
     private bool IsLineComplete() => _requestLineEnded && _requestLineLength < RequestLineCapacity;
 

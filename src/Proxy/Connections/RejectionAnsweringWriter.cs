@@ -56,7 +56,7 @@ internal sealed class RejectionAnsweringWriter(
     {
         var held = _held!.WrittenMemory;
         inner.Write(ServerRejection.TryParse(held.Span, out var rejection)
-            ? (await answerer.AnswerAsync(rejection, tracker.RejectedRequestLine(), limits)).Span
+            ? (await answerer.AnswerAsync(rejection, tracker.CurrentRequestLine(), limits)).Span
             : held.Span);
         Release();
         return await inner.FlushAsync(cancellationToken);
