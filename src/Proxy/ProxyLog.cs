@@ -11,4 +11,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 1001, Level = LogLevel.Error,
         Message = "Request {RequestId} {Method} {Path} hit an unhandled fault in the proxy")]
     public static partial void UnhandledFault(ILogger logger, string requestId, string method, string path);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning,
+        Message = "A request arrived on a connection without the proxy's connection middleware: requests Kestrel refuses by itself " +
+            "get its bare status there. Another ConfigureEndpointDefaults call replaced the proxy's; see AddServerRejectionAnswers")]
+    public static partial void ConnectionMiddlewareMissing(ILogger logger);
 }

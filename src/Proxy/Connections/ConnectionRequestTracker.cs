@@ -18,13 +18,17 @@ internal sealed class ConnectionRequestTracker
     // Most request lines fit the first size; a longer one grows it, up to the capacity.
     private byte[] _requestLine = new byte[256];
     private int _answering;
+    private bool _multiplexed;
     private long _consumed;
     private long? _nextRequestStart = 0;
     private int _requestLineLength;
     private bool _requestLineEnded;
 
-    /// <summary>True while the proxy's handler is answering a request on this connection.</summary>
-    public bool IsAnswering => Volatile.Read(ref _answering) > 0;
+    /// <summary>
+    /// True when what the server writes now is its own and may be a bare refusal: no request is being answered, on
+    /// an HTTP/1.x connection. Never on HTTP/2, whose frames interleave streams and whose refusals are not bare heads.
+    /// </summary>
+    public bool ServerWritesAlone => !Volatile.Read(ref _multiplexed) && Volatile.Read(ref _answering) == 0;
 
     public static ConnectionRequestTracker? Get(HttpContext context) => context.Features.Get<ConnectionRequestTracker>();
 
@@ -34,6 +38,12 @@ internal sealed class ConnectionRequestTracker
     /// </summary>
     public void RequestStarted(HttpContext context)
     {
+        if (!HttpProtocol.IsHttp11(context.Request.Protocol) && !HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            Volatile.Write(ref _multiplexed, true);
+            return;
+        }
+
         Interlocked.Increment(ref _answering);
         context.Response.OnCompleted(s_requestCompleted, this);
 

@@ -34,29 +34,31 @@ internal sealed record RejectedRequestLine(string Method, string Path)
 
     private static string PathOf(ReadOnlySpan<byte> target, bool cut)
     {
+        // Query and fragment go first, whatever the form: a key in either must not come back as part of a path.
+        var queryStart = target.IndexOfAny((byte)'?', (byte)'#');
+        if (queryStart >= 0)
+        {
+            target = target[..queryStart];
+            cut = false;
+        }
+
         if (target.SequenceEqual("*"u8))
         {
             return "*";
         }
 
-        if (!target.IsEmpty && target[0] != (byte)'/' && target.IndexOf("://"u8) is var schemeEnd and >= 0)
+        if (target.IsEmpty || target[0] != (byte)'/')
         {
-            // Absolute form: the path starts after the authority.
-            var afterScheme = target[(schemeEnd + 3)..];
-            var pathStart = afterScheme.IndexOf((byte)'/');
-            target = pathStart < 0 ? "/"u8 : afterScheme[pathStart..];
-        }
-        else if (target.IsEmpty || target[0] != (byte)'/')
-        {
-            // Authority form (CONNECT host:port) names no path.
-            return "/";
-        }
+            // Absolute form (scheme "://" authority path) names a path after its authority; any other form names none.
+            var schemeEnd = target.IndexOf("://"u8);
+            var authorityAndPath = schemeEnd > 0 && IsScheme(target[..schemeEnd]) ? target[(schemeEnd + 3)..] : default;
+            var pathStart = authorityAndPath.IndexOf((byte)'/');
+            if (pathStart < 0)
+            {
+                return "/";
+            }
 
-        var queryStart = target.IndexOf((byte)'?');
-        if (queryStart >= 0)
-        {
-            target = target[..queryStart];
-            cut = false;
+            target = authorityAndPath[pathStart..];
         }
 
         var path = new StringBuilder(target.Length + 8);
@@ -73,6 +75,25 @@ internal sealed record RejectedRequestLine(string Method, string Path)
         }
 
         return cut ? path.Append('\u2026').ToString() : path.ToString();
+    }
+
+    /// <summary>RFC 3986 section 3.1: a letter, then letters, digits, "+", "-" or ".".</summary>
+    private static bool IsScheme(ReadOnlySpan<byte> value)
+    {
+        if (!char.IsAsciiLetter((char)value[0]))
+        {
+            return false;
+        }
+
+        foreach (var b in value)
+        {
+            if (!char.IsAsciiLetterOrDigit((char)b) && b is not ((byte)'+' or (byte)'-' or (byte)'.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>RFC 9110 token characters, what a method is made of.</summary>

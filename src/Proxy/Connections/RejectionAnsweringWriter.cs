@@ -64,7 +64,7 @@ internal sealed class RejectionAnsweringWriter(
 
     private bool Hold()
     {
-        if (!_holding && !tracker.IsAnswering)
+        if (!_holding && tracker.ServerWritesAlone)
         {
             _holding = true;
             _held ??= new ArrayBufferWriter<byte>(512);

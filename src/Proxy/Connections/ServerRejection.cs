@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Text;
 
 namespace Proxy.Connections;
 
@@ -6,7 +7,9 @@ namespace Proxy.Connections;
 /// A refusal the server (Kestrel) made itself, before any handler ran: a request that breaks HTTP/1.1, or is over one
 /// of the server's limits. It answers those with a status line and an empty body; this recognises that answer.
 /// </summary>
-internal readonly record struct ServerRejection(int StatusCode)
+/// <param name="StatusCode">The status the server chose.</param>
+/// <param name="Allow">The server's <c>Allow</c> header, which a 405 must carry (RFC 9110 section 15.5.6); null when it sent none.</param>
+internal readonly record struct ServerRejection(int StatusCode, string? Allow)
 {
     /// <summary>A bare refusal is one short head; anything longer is something else.</summary>
     private const int MaxHeadLength = 1024;
@@ -31,7 +34,19 @@ internal readonly record struct ServerRejection(int StatusCode)
             return false;
         }
 
-        rejection = new ServerRejection(status);
+        rejection = new ServerRejection(status, HeaderValue(written, "\r\nAllow: "u8));
         return true;
+    }
+
+    private static string? HeaderValue(ReadOnlySpan<byte> head, ReadOnlySpan<byte> nameWithSeparator)
+    {
+        var start = head.IndexOf(nameWithSeparator);
+        if (start < 0)
+        {
+            return null;
+        }
+
+        var value = head[(start + nameWithSeparator.Length)..];
+        return Encoding.ASCII.GetString(value[..value.IndexOf("\r\n"u8)]);
     }
 }

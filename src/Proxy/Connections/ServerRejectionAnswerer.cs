@@ -33,9 +33,18 @@ internal sealed class ServerRejectionAnswerer(ErrorResponseWriter errors, TimePr
             head.Append(name).Append(": ").Append(value.ToString()).Append("\r\n");
         }
 
+        if (rejection.Allow is { } allow)
+        {
+            head.Append("Allow: ").Append(allow).Append("\r\n");
+        }
+
         head.Append(ProxyHeaderNames.RequestId).Append(": ").Append(request.RequestId).Append("\r\n")
             .Append("Connection: close\r\n")
             .Append("Date: ").Append(timeProvider.GetUtcNow().ToString("r", CultureInfo.InvariantCulture)).Append("\r\n\r\n");
-        return (byte[])[.. Encoding.ASCII.GetBytes(head.ToString()), .. body.ToArray()];
+
+        // A response to HEAD has no body (RFC 9110 section 9.3.2); its Content-Length still says what GET would get.
+        return HttpMethods.IsHead(context.Request.Method)
+            ? Encoding.ASCII.GetBytes(head.ToString())
+            : (byte[])[.. Encoding.ASCII.GetBytes(head.ToString()), .. body.ToArray()];
     }
 }

@@ -1,24 +1,38 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Proxy.Connections;
 
 /// <summary>
 /// Wires the answers to the server's own refusals into a host that runs Kestrel at the edge: the connection middleware
-/// on every endpoint, and, first in the HTTP pipeline, the mark that the proxy is answering a request.
+/// on every endpoint, and, first in the HTTP pipeline, the mark that the proxy is answering a request. Kestrel keeps
+/// only the last <see cref="KestrelServerOptions.ConfigureEndpointDefaults"/> delegate, so a host that sets its own
+/// must call <see cref="ServerRejectionConnectionMiddleware"/> there too; a request that arrives without it is logged once.
 /// </summary>
-internal sealed class ServerRejectionSetup(ServerRejectionAnswerer answerer) : IConfigureOptions<KestrelServerOptions>, IStartupFilter
+internal sealed class ServerRejectionSetup(ServerRejectionAnswerer answerer, ILogger<ServerRejectionSetup> logger)
+    : IConfigureOptions<KestrelServerOptions>, IStartupFilter
 {
+    private int _missingLogged;
+
     public void Configure(KestrelServerOptions options) =>
         options.ConfigureEndpointDefaults(listen => listen.Use(next => new ServerRejectionConnectionMiddleware(next, answerer, options.Limits).OnConnectionAsync));
 
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
-        app.Use(static (context, nextMiddleware) =>
+        app.Use((context, nextMiddleware) =>
         {
-            ConnectionRequestTracker.Get(context)?.RequestStarted(context);
+            if (ConnectionRequestTracker.Get(context) is { } tracker)
+            {
+                tracker.RequestStarted(context);
+            }
+            else if (Interlocked.Exchange(ref _missingLogged, 1) == 0)
+            {
+                ProxyLog.ConnectionMiddlewareMissing(logger);
+            }
+
             return nextMiddleware(context);
         });
         next(app);
