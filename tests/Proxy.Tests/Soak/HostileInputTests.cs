@@ -59,7 +59,7 @@ public sealed class HostileInputTests(ProxyFixture fixture, ITestOutputHelper ou
         // A request with a body, answered, then one with a NUL in a header: the second's path is read where the first's body ends.
         var result = await RawSocketExchange.SendAsync(fixture.Proxy.Port, RawSocketExchange.Bytes(
             $"POST /v1/echo HTTP/1.1\r\nHost: 127.0.0.1\r\n{s_auth}Content-Type: text/plain\r\nContent-Length: {body.Length}\r\n\r\n{body}" +
-            $"GET /v1/second/path?key=secret HTTP/1.1\r\nHost: 127.0.0.1\r\n{s_auth}X-Custom: a\0b\r\nConnection: close\r\n\r\n"), s_answerBound);
+            Get("/v1/second/path?key=secret", "X-Custom: a\0b\r\n")), s_answerBound);
 
         var second = result.Text[result.Text.LastIndexOf("HTTP/1.1 400 ", StringComparison.Ordinal)..];
         output.WriteLine(second);
@@ -104,8 +104,7 @@ public sealed class HostileInputTests(ProxyFixture fixture, ITestOutputHelper ou
     {
         var before = fixture.Upstream.Requests.Count;
 
-        var result = await RawSocketExchange.SendAsync(fixture.Proxy.Port,
-            RawSocketExchange.Bytes($"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{s_auth}Connection: close\r\n\r\n"), s_answerBound);
+        var result = await RawSocketExchange.SendAsync(fixture.Proxy.Port, RawSocketExchange.Bytes(Get(target)), s_answerBound);
 
         output.WriteLine(result.StatusLine);
         ErrorBodyAssert.Matches(result.Response, 400, target, "Bad Request: the path contains control characters.");
@@ -130,16 +129,16 @@ public sealed class HostileInputTests(ProxyFixture fixture, ITestOutputHelper ou
 
     [Theory]
     [InlineData("\u0001")]
+    [InlineData("\u0007")]
     [InlineData("\u001b")]
     [InlineData("\u007f")]
     public async Task ControlCharacterInAHeaderValue_Gives400AndNoUpstreamCall(string control)
     {
         var before = fixture.Upstream.Requests.Count;
 
-        var result = await RawSocketExchange.SendAsync(fixture.Proxy.Port,
-            RawSocketExchange.Bytes($"GET /v1/echo HTTP/1.1\r\nHost: 127.0.0.1\r\n{s_auth}X-Custom: a{control}b\r\nConnection: close\r\n\r\n"), s_answerBound);
+        var result = await RawSocketExchange.SendAsync(fixture.Proxy.Port, RawSocketExchange.Bytes(Get(extraHeaders: $"X-Custom: a{control}b\r\n")), s_answerBound);
 
-        ErrorBodyAssert.Matches(result.Response, 400, "/v1/echo", "Bad Request: ");
+        ErrorBodyAssert.Matches(result.Response, 400, "/v1/echo", "Bad Request: a header value contains control characters.");
         Assert.Equal(before, fixture.Upstream.Requests.Count);
     }
 
@@ -170,9 +169,6 @@ public sealed class HostileInputTests(ProxyFixture fixture, ITestOutputHelper ou
     public async Task AbsoluteOrAuthorityFormTarget_WithAMatchingHost_Gives404AndNoUpstreamCall(string requestLine, string host, string path)
     {
         var before = fixture.Upstream.Requests.Count;
-        string Fill(string text) => text
-            .Replace("{upstream}", fixture.Upstream.BaseAddress.Authority, StringComparison.Ordinal)
-            .Replace("{proxy}", fixture.Proxy.BaseAddress.Authority, StringComparison.Ordinal);
 
         // Host matches the target's authority, so Kestrel lets it through to the proxy, which must not follow it anywhere.
         var response = await RawHttp.SendAsync(fixture.Proxy.Port, $"{Fill(requestLine)}\r\nHost: {Fill(host)}\r\n{s_auth}Connection: close\r\n");
@@ -188,11 +184,8 @@ public sealed class HostileInputTests(ProxyFixture fixture, ITestOutputHelper ou
     public async Task HostHeaderGames_ReachOnlyTheConfiguredUpstream_OnceAndUnderItsName(string game, string headers)
     {
         var target = "/v1/echo?host-game=" + game;
-        headers = headers
-            .Replace("{upstream}", fixture.Upstream.BaseAddress.Authority, StringComparison.Ordinal)
-            .Replace("{proxy}", fixture.Proxy.BaseAddress.Authority, StringComparison.Ordinal);
 
-        var response = await RawHttp.SendAsync(fixture.Proxy.Port, $"GET {target} HTTP/1.1\r\n{headers}{s_auth}Connection: close\r\n");
+        var response = await RawHttp.SendAsync(fixture.Proxy.Port, $"GET {target} HTTP/1.1\r\n{Fill(headers)}{s_auth}Connection: close\r\n");
 
         // A Host naming the proxy itself must not make it call itself; naming another host must not make it go there.
         Assert.Equal(200, response.StatusCode);
@@ -395,6 +388,11 @@ public sealed class HostileInputTests(ProxyFixture fixture, ITestOutputHelper ou
         };
         return request;
     }
+
+    /// <summary>Puts the fixture's upstream and proxy authorities where a case says <c>{upstream}</c> and <c>{proxy}</c>.</summary>
+    private string Fill(string text) => text
+        .Replace("{upstream}", fixture.Upstream.BaseAddress.Authority, StringComparison.Ordinal)
+        .Replace("{proxy}", fixture.Proxy.BaseAddress.Authority, StringComparison.Ordinal);
 
     private static string Get(string target = "/v1/echo", string extraHeaders = "") =>
         $"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{s_auth}{extraHeaders}Connection: close\r\n\r\n";
