@@ -10,8 +10,8 @@ namespace Proxy.Functions;
 /// </summary>
 public sealed class FailureArchiveFunction(FailureArchive archive)
 {
-    // The colon form resolves the Proxy__Failures__QueueName app setting: binding expressions cannot name "__".
+    // The worker, not the host, resolves the queue name (FailureQueueBindingMetadataProvider), with its default.
     [Function("FailureArchive")]
-    public Task RunAsync([QueueTrigger("%Proxy:Failures:QueueName%", Connection = "AzureWebJobsStorage")] string message, CancellationToken cancellationToken) =>
+    public Task RunAsync([QueueTrigger(FailureQueueBindingMetadataProvider.QueueNamePlaceholder, Connection = "AzureWebJobsStorage")] string message, CancellationToken cancellationToken) =>
         archive.ArchiveAsync(message, cancellationToken);
 }

@@ -1,8 +1,12 @@
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.Core.FunctionMetadata;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Proxy.Functions;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddProxy(builder.Configuration);
+builder.Services.AddProxyUnderFunctionsHost(builder.Configuration);
+builder.Services.AddSingleton<IFunctionMetadataProvider, FailureQueueBindingMetadataProvider>();
 builder.Build().Run();

@@ -6,6 +6,7 @@ using Proxy.Auth;
 using Proxy.Errors;
 using Proxy.Failures;
 using Proxy.Forwarding;
+using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Requests;
 
@@ -31,6 +32,7 @@ public sealed class ProxyRequestHandler
     private readonly ILogger<ProxyRequestHandler> _logger;
     private readonly long _maxRequestBodySize;
     private readonly QuotaOptions _quotaOptions;
+    private readonly FunctionsHostOptions _hostOptions;
 
     internal ProxyRequestHandler(
         RequestTargetPolicy targetPolicy,
@@ -43,6 +45,7 @@ public sealed class ProxyRequestHandler
         TimeProvider timeProvider,
         IOptions<ForwardingOptions> forwardingOptions,
         IOptions<QuotaOptions> quotaOptions,
+        IOptions<FunctionsHostOptions> hostOptions,
         ILogger<ProxyRequestHandler> logger)
     {
         _targetPolicy = targetPolicy;
@@ -56,13 +59,14 @@ public sealed class ProxyRequestHandler
         _logger = logger;
         _maxRequestBodySize = forwardingOptions.Value.MaxRequestBodySize;
         _quotaOptions = quotaOptions.Value;
+        _hostOptions = hostOptions.Value;
     }
 
     public async Task HandleAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
 
-        var request = new ProxyRequestFeature(context, _timeProvider.GetTimestamp());
+        var request = new ProxyRequestFeature(context, _timeProvider.GetTimestamp(), _hostOptions.BehindFunctionsHost);
         context.Features.Set(request);
         context.Response.OnStarting(s_writeResponseHeaders, context);
 
@@ -73,6 +77,11 @@ public sealed class ProxyRequestHandler
             {
                 request.Model = PeekModel(context.Request);
                 await _errorWriter.WriteAsync(context, refusal);
+                if (_hostOptions.BehindFunctionsHost)
+                {
+                    await RefusedRequestBody.DrainAsync(context, _hostOptions.HostRequestBodySizeLimit);
+                }
+
                 return;
             }
 

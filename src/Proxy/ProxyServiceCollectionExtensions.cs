@@ -10,6 +10,7 @@ using Proxy.Connections;
 using Proxy.Errors;
 using Proxy.Failures;
 using Proxy.Forwarding;
+using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Storage;
 
@@ -24,6 +25,7 @@ public static class ProxyServiceCollectionExtensions
 
         services.AddOptions<UpstreamOptions>().Bind(configuration.GetSection(UpstreamOptions.SectionName)).ValidateOnStart();
         services.AddOptions<ForwardingOptions>().Bind(configuration.GetSection(ForwardingOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<FunctionsHostOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ForwardingOptions>, ForwardingOptionsValidator>());
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateOnStart();
@@ -63,6 +65,7 @@ public static class ProxyServiceCollectionExtensions
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<ForwardingOptions>>(),
             provider.GetRequiredService<IOptions<QuotaOptions>>(),
+            provider.GetRequiredService<IOptions<FunctionsHostOptions>>(),
             provider.GetRequiredService<ILogger<ProxyRequestHandler>>()));
 
         // YARP logs forwarding failures with their exceptions, whose messages can name hosts and carry
@@ -75,6 +78,33 @@ public static class ProxyServiceCollectionExtensions
             .AddFilter("Yarp", LogLevel.None)
             .AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning)
             .AddFilter("Azure.Core", LogLevel.Error));
+        return services;
+    }
+
+    /// <summary>
+    /// Adapts the core to the Azure Functions host in front of the worker (see <see cref="FunctionsHostOptions"/>): the
+    /// client's path is read back from the host's re-encoding, and the body limit stays below the host's own, so that
+    /// the proxy, not the host, refuses a body over it. Unless <c>Proxy__Forwarding__MaxRequestBodySize</c> is set, the
+    /// limit is 1 MiB below the host's (<c>FUNCTIONS_REQUEST_BODY_SIZE_LIMIT</c>, 100 MiB by default); a limit set at
+    /// or above the host's is refused at start-up.
+    /// </summary>
+    public static IServiceCollection AddProxyUnderFunctionsHost(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        var hostLimit = long.TryParse(configuration[FunctionsHostOptions.RequestBodySizeLimitSetting], out var configured) && configured > 0
+            ? configured
+            : FunctionsHostOptions.DefaultRequestBodySizeLimit;
+        services.Configure<FunctionsHostOptions>(options =>
+        {
+            options.BehindFunctionsHost = true;
+            options.HostRequestBodySizeLimit = hostLimit;
+        });
+        if (configuration[ForwardingOptions.SectionName + ":" + nameof(ForwardingOptions.MaxRequestBodySize)] is null)
+        {
+            services.PostConfigure<ForwardingOptions>(options => options.MaxRequestBodySize = Math.Max(1, hostLimit - (1024 * 1024)));
+        }
+
         return services;
     }
 

@@ -29,6 +29,10 @@ internal sealed class FailureQueueSender(
         var batch = new List<FailureRecord>(_options.BatchSize);
         try
         {
+            // Before the first failure: the Functions host's archive trigger polls this queue from the start, and the
+            // storage SDK logs each poll of a queue that does not exist as a 404 warning. Failing here costs nothing:
+            // the first send creates it again.
+            await CreateQueueAsync(stoppingToken);
             while (await reader.WaitToReadAsync(stoppingToken))
             {
                 while (batch.Count < _options.BatchSize && reader.TryRead(out var record))

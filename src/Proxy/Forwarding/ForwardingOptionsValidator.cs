@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Options;
+using Proxy.Hosting;
 
 namespace Proxy.Forwarding;
 
-internal sealed class ForwardingOptionsValidator : IValidateOptions<ForwardingOptions>
+internal sealed class ForwardingOptionsValidator(IOptions<FunctionsHostOptions> hostOptions) : IValidateOptions<ForwardingOptions>
 {
     public ValidateOptionsResult Validate(string? name, ForwardingOptions options)
     {
@@ -24,6 +25,13 @@ internal sealed class ForwardingOptionsValidator : IValidateOptions<ForwardingOp
         if (options.MaxRequestBodySize <= 0)
         {
             failures.Add("Proxy__Forwarding__MaxRequestBodySize must be positive.");
+        }
+
+        var host = hostOptions.Value;
+        if (host.BehindFunctionsHost && options.MaxRequestBodySize >= host.HostRequestBodySizeLimit)
+        {
+            failures.Add($"Proxy__Forwarding__MaxRequestBodySize ({options.MaxRequestBodySize}) must be below the Functions host's own limit " +
+                $"({FunctionsHostOptions.RequestBodySizeLimitSetting}, {host.HostRequestBodySizeLimit} bytes): the host answers a body over its limit itself, without the documented error.");
         }
 
         if (options.RequestHeadersTimeout <= TimeSpan.Zero)

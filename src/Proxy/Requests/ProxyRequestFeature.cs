@@ -8,8 +8,8 @@ namespace Proxy.Requests;
 /// <summary>What the proxy knows about the request it is handling, shared by the handler and the transforms.</summary>
 internal sealed class ProxyRequestFeature
 {
-    public ProxyRequestFeature(HttpContext context, long startTimestamp)
-        : this(ReadClientPath(context), startTimestamp)
+    public ProxyRequestFeature(HttpContext context, long startTimestamp, bool targetReencodedByHost)
+        : this(ReadClientPath(context, targetReencodedByHost), startTimestamp)
     {
     }
 
@@ -62,7 +62,7 @@ internal sealed class ProxyRequestFeature
         context.Features.Get<ProxyRequestFeature>()
         ?? throw new InvalidOperationException("The proxy request feature is set when the handler starts.");
 
-    private static string ReadClientPath(HttpContext context)
+    private static string ReadClientPath(HttpContext context, bool targetReencodedByHost)
     {
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         if (string.IsNullOrEmpty(rawTarget) || rawTarget[0] != '/')
@@ -72,6 +72,34 @@ internal sealed class ProxyRequestFeature
         }
 
         var queryStart = rawTarget.IndexOf('?', StringComparison.Ordinal);
-        return queryStart < 0 ? rawTarget : rawTarget[..queryStart];
+        var path = queryStart < 0 ? rawTarget : rawTarget[..queryStart];
+        return targetReencodedByHost ? UndoHostReencoding(path) : path;
+    }
+
+    /// <summary>
+    /// The Functions host's Kestrel leaves <c>%2F</c> and percent sequences that are not UTF-8 as they came, and its
+    /// forwarder then encodes their <c>%</c> again: <c>/v1/..%2fadmin</c> reaches the worker as <c>/v1/..%252fadmin</c>.
+    /// Decoding <c>%25</c> once before two hex digits gives back what the client sent (a client's own <c>%252f</c>
+    /// arrives the same way and is shown as <c>%2f</c>; both are refused alike).
+    /// </summary>
+    private static string UndoHostReencoding(string path)
+    {
+        if (!path.Contains("%25", StringComparison.Ordinal))
+        {
+            return path;
+        }
+
+        var builder = new System.Text.StringBuilder(path.Length);
+        for (var i = 0; i < path.Length; i++)
+        {
+            builder.Append(path[i]);
+            if (path[i] == '%' && i + 4 < path.Length && path[i + 1] == '2' && path[i + 2] == '5'
+                && char.IsAsciiHexDigit(path[i + 3]) && char.IsAsciiHexDigit(path[i + 4]))
+            {
+                i += 2;
+            }
+        }
+
+        return builder.ToString();
     }
 }

@@ -8,8 +8,7 @@ namespace Proxy.Tests.Auth;
 /// Managed mode: only keys the operator registered with the CLI get through, and the upstream sees the proxy's
 /// own key, never the client's.
 /// </summary>
-[Collection(ProxyCollectionDefinition.Name)]
-public sealed partial class ManagedModeTests(ProxyFixture fixture)
+public abstract partial class ManagedModeTests(ProxyFixture fixture)
 {
     [Fact]
     public async Task RegisteredKeysOnly_UnknownIs401_DisabledIs403_AndTheUpstreamSeesTheProxysKey()
@@ -77,7 +76,7 @@ public sealed partial class ManagedModeTests(ProxyFixture fixture)
         return (match.Groups["key"].Value, match.Groups["id"].Value);
     }
 
-    private static async Task<HttpResponseMessage> SendAsync(StandaloneProxyProcess proxy, string key, string client)
+    private static async Task<HttpResponseMessage> SendAsync(ProxyProcess proxy, string key, string client)
     {
         using var http = ProxyFixture.ClientFor(proxy, withKey: false);
         http.DefaultRequestHeaders.Authorization = new("Bearer", key);
@@ -87,3 +86,10 @@ public sealed partial class ManagedModeTests(ProxyFixture fixture)
     [GeneratedRegex(@"key: (?<key>sk-\S+)\s+id:\s+(?<id>[0-9a-f]{12})")]
     private static partial Regex CreatedKey();
 }
+
+[Collection(OnStandaloneHost.Name)]
+public sealed class ManagedModeTestsOnStandaloneHost(StandaloneHostFixture fixture) : ManagedModeTests(fixture);
+
+[Collection(OnFunctionsHost.Name)]
+[Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+public sealed class ManagedModeTestsOnFunctionsHost(FunctionsHostFixture fixture) : ManagedModeTests(fixture);

@@ -8,8 +8,8 @@ using Xunit.Abstractions;
 namespace Proxy.Tests.Cli;
 
 /// <summary>`failures summary`, `show` and `report` compute their figures from the archive: checked against a known set of records.</summary>
-[Collection(ProxyCollectionDefinition.Name)]
-public sealed partial class FailureAnalysisTests(ProxyFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+[Collection(OnStandaloneHost.Name)]
+public sealed partial class FailureAnalysisTests(StandaloneHostFixture fixture, ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _tableName = "failures" + Guid.NewGuid().ToString("N")[..8];
     private readonly DateTimeOffset _thisHour = TopOfHour(DateTimeOffset.UtcNow);

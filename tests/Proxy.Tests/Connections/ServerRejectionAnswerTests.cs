@@ -11,8 +11,8 @@ namespace Proxy.Tests.Connections;
 /// The standalone host's answers to requests Kestrel refuses by itself (the hostile-input tests cover each malformation):
 /// a client that stops sending its head, a HEAD request, a 405, and a response that only looks like a refusal.
 /// </summary>
-[Collection(ProxyCollectionDefinition.Name)]
-public sealed class ServerRejectionAnswerTests(ProxyFixture fixture, ITestOutputHelper output)
+[Collection(OnStandaloneHost.Name)]
+public sealed class ServerRejectionAnswerTests(StandaloneHostFixture fixture, ITestOutputHelper output)
 {
     private const string RefusalShaped = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 

@@ -4,8 +4,7 @@ using Proxy.Tests.Infrastructure;
 namespace Proxy.Tests.Errors;
 
 /// <summary>What the proxy refuses itself, it answers in the documented shape, without calling the upstream.</summary>
-[Collection(ProxyCollectionDefinition.Name)]
-public sealed class ProxyErrorResponseTests(ProxyFixture fixture)
+public abstract class ProxyErrorResponseTests(ProxyFixture fixture)
 {
     [Fact]
     public async Task NoApiKey_Gives401WithTheDocumentedMessage()
@@ -84,7 +83,8 @@ public sealed class ProxyErrorResponseTests(ProxyFixture fixture)
 
         var response = await RawHttp.SendAsync(fixture.Proxy.Port,
             $"POST /v1/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ProxyFixture.ClientKey}\r\n" +
-            $"Content-Length: {ProxyFixture.MaxRequestBodySize + 1}\r\nConnection: close\r\n");
+            $"Content-Length: {ProxyFixture.MaxRequestBodySize + 1}\r\nConnection: close\r\n",
+            fixture.DeclaredBodyTheHostReadsFirst(ProxyFixture.MaxRequestBodySize + 1));
 
         ErrorBodyAssert.Matches(response, 413, "/v1/upload", "Payload Too Large: ");
         Assert.Equal(before, fixture.Upstream.Requests.Count);
@@ -100,3 +100,10 @@ public sealed class ProxyErrorResponseTests(ProxyFixture fixture)
         await ErrorBodyAssert.MatchesAsync(response, 413, "/v1/upload", "Payload Too Large: ");
     }
 }
+
+[Collection(OnStandaloneHost.Name)]
+public sealed class ProxyErrorResponseTestsOnStandaloneHost(StandaloneHostFixture fixture) : ProxyErrorResponseTests(fixture);
+
+[Collection(OnFunctionsHost.Name)]
+[Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+public sealed class ProxyErrorResponseTestsOnFunctionsHost(FunctionsHostFixture fixture) : ProxyErrorResponseTests(fixture);

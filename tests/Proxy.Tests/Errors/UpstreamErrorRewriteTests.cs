@@ -3,8 +3,7 @@ using Proxy.Tests.Infrastructure;
 namespace Proxy.Tests.Errors;
 
 /// <summary>Every upstream error, in every shape the upstream may send it, reaches the client in the documented shape.</summary>
-[Collection(ProxyCollectionDefinition.Name)]
-public sealed class UpstreamErrorRewriteTests(ProxyFixture fixture)
+public abstract class UpstreamErrorRewriteTests(ProxyFixture fixture)
 {
     public static TheoryData<string, int> ShapesAndStatuses()
     {
@@ -71,3 +70,10 @@ public sealed class UpstreamErrorRewriteTests(ProxyFixture fixture)
         await ErrorBodyAssert.MatchesAsync(response, 400, "/v1/gzip-error", "compressed trouble");
     }
 }
+
+[Collection(OnStandaloneHost.Name)]
+public sealed class UpstreamErrorRewriteTestsOnStandaloneHost(StandaloneHostFixture fixture) : UpstreamErrorRewriteTests(fixture);
+
+[Collection(OnFunctionsHost.Name)]
+[Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+public sealed class UpstreamErrorRewriteTestsOnFunctionsHost(FunctionsHostFixture fixture) : UpstreamErrorRewriteTests(fixture);

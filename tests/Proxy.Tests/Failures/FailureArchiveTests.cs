@@ -6,8 +6,7 @@ using Proxy.Tests.Infrastructure;
 namespace Proxy.Tests.Failures;
 
 /// <summary>The archiver (the standalone host's, which runs the same archive as the queue-triggered function): idempotent, and poison-proof.</summary>
-[Collection(ProxyCollectionDefinition.Name)]
-public sealed class FailureArchiveTests(ProxyFixture fixture)
+public abstract class FailureArchiveTests(ProxyFixture fixture)
 {
     [Fact]
     public async Task RedeliveredAndMalformedMessages_LeaveOneRowAndEndInThePoisonQueueWithoutBlockingTheRest()
@@ -89,3 +88,10 @@ public sealed class FailureArchiveTests(ProxyFixture fixture)
         Assert.Fail($"Not within {timeout}: {what}.");
     }
 }
+
+[Collection(OnStandaloneHost.Name)]
+public sealed class FailureArchiveTestsOnStandaloneHost(StandaloneHostFixture fixture) : FailureArchiveTests(fixture);
+
+[Collection(OnFunctionsHost.Name)]
+[Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+public sealed class FailureArchiveTestsOnFunctionsHost(FunctionsHostFixture fixture) : FailureArchiveTests(fixture);

@@ -5,8 +5,7 @@ using Xunit.Abstractions;
 namespace Proxy.Tests.Failures;
 
 /// <summary>A queue that is down slows no response, fails no response, and loses no record while the process lives.</summary>
-[Collection(ProxyCollectionDefinition.Name)]
-public sealed class FailureQueueOutageTests(ProxyFixture fixture, ITestOutputHelper output)
+public abstract class FailureQueueOutageTests(ProxyFixture fixture, ITestOutputHelper output)
 {
     private const int Requests = 1000;
     private const int Concurrency = 4;
@@ -81,3 +80,10 @@ public sealed class FailureQueueOutageTests(ProxyFixture fixture, ITestOutputHel
         return sorted[Math.Min(sorted.Count - 1, (int)(percentile * sorted.Count))];
     }
 }
+
+[Collection(OnStandaloneHost.Name)]
+public sealed class FailureQueueOutageTestsOnStandaloneHost(StandaloneHostFixture fixture, ITestOutputHelper output) : FailureQueueOutageTests(fixture, output);
+
+[Collection(OnFunctionsHost.Name)]
+[Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+public sealed class FailureQueueOutageTestsOnFunctionsHost(FunctionsHostFixture fixture, ITestOutputHelper output) : FailureQueueOutageTests(fixture, output);

@@ -8,8 +8,7 @@ using Proxy.Tests.Infrastructure;
 namespace Proxy.Tests.Failures;
 
 /// <summary>Each kind of failure, provoked for real, puts exactly one record on the queue, with the right fields and nothing secret.</summary>
-[Collection(ProxyCollectionDefinition.Name)]
-public sealed class FailureRecordTests(ProxyFixture fixture)
+public abstract class FailureRecordTests(ProxyFixture fixture)
 {
     private const string SecretBodyMarker = "SECRET-BODY-MARKER-7f3a";
     private static readonly string s_clientKeyId = ApiKeyHash.Prefix(ApiKeyHash.Of(ProxyFixture.ClientKey));
@@ -59,6 +58,7 @@ public sealed class FailureRecordTests(ProxyFixture fixture)
     [Fact]
     public async Task ProxyRefusals_EachRecordTheirKind()
     {
+        const string HugeChat = """{"model":"gpt-huge","messages":[]}""";
         using var noKey = ProxyFixture.ClientFor(fixture.Proxy, withKey: false);
         using var unauthorized = await noKey.PostAsync("/v1/chat/completions", ChatBody("gpt-nokey"));
         var record = await RecordOfAsync(RequestIdOf(unauthorized), "unauthorized", 401, "proxy", "/v1/chat/completions");
@@ -76,7 +76,7 @@ public sealed class FailureRecordTests(ProxyFixture fixture)
         var tooLarge = await RawHttp.SendAsync(fixture.Proxy.Port,
             $"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ProxyFixture.ClientKey}\r\nContent-Type: application/json\r\n" +
             $"Content-Length: {ProxyFixture.MaxRequestBodySize + 1}\r\nConnection: close\r\n",
-            """{"model":"gpt-huge","messages":[]}""");
+            HugeChat + fixture.DeclaredBodyTheHostReadsFirst(ProxyFixture.MaxRequestBodySize + 1 - HugeChat.Length));
         record = await RecordOfAsync(tooLarge.Headers["x-request-id"], "payload_too_large", 413, "proxy", "/v1/chat/completions");
 
         // A body over the limit is not read at all, not even for its model.
@@ -200,3 +200,10 @@ public sealed class FailureRecordTests(ProxyFixture fixture)
         }
     }
 }
+
+[Collection(OnStandaloneHost.Name)]
+public sealed class FailureRecordTestsOnStandaloneHost(StandaloneHostFixture fixture) : FailureRecordTests(fixture);
+
+[Collection(OnFunctionsHost.Name)]
+[Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+public sealed class FailureRecordTestsOnFunctionsHost(FunctionsHostFixture fixture) : FailureRecordTests(fixture);

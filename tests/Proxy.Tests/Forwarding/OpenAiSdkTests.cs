@@ -8,8 +8,7 @@ using Proxy.Tests.Infrastructure;
 namespace Proxy.Tests.Forwarding;
 
 /// <summary>The official OpenAI .NET SDK, pointed at the proxy as its endpoint, works as against the upstream itself.</summary>
-[Collection(ProxyCollectionDefinition.Name)]
-public sealed class OpenAiSdkTests(ProxyFixture fixture)
+public abstract class OpenAiSdkTests(ProxyFixture fixture)
 {
     private ChatClient ChatClient(string model = "gpt-4o-mini") => new(
         model,
@@ -68,3 +67,10 @@ public sealed class OpenAiSdkTests(ProxyFixture fixture)
         Assert.Contains(FakeUpstream.ErrorMessage("aimlapi", 403), error.Message, StringComparison.Ordinal);
     }
 }
+
+[Collection(OnStandaloneHost.Name)]
+public sealed class OpenAiSdkTestsOnStandaloneHost(StandaloneHostFixture fixture) : OpenAiSdkTests(fixture);
+
+[Collection(OnFunctionsHost.Name)]
+[Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+public sealed class OpenAiSdkTestsOnFunctionsHost(FunctionsHostFixture fixture) : OpenAiSdkTests(fixture);

@@ -4,8 +4,7 @@ using Proxy.Tests.Infrastructure;
 namespace Proxy.Tests.Forwarding;
 
 /// <summary>An upstream that is slow, gone or broken gets the client a documented 502 or 504, never a hang.</summary>
-[Collection(ProxyCollectionDefinition.Name)]
-public sealed class UpstreamFailureTests(ProxyFixture fixture)
+public abstract class UpstreamFailureTests(ProxyFixture fixture)
 {
     [Fact]
     public async Task UpstreamSilentPastTimeout_Gives504()
@@ -54,3 +53,10 @@ public sealed class UpstreamFailureTests(ProxyFixture fixture)
         });
     }
 }
+
+[Collection(OnStandaloneHost.Name)]
+public sealed class UpstreamFailureTestsOnStandaloneHost(StandaloneHostFixture fixture) : UpstreamFailureTests(fixture);
+
+[Collection(OnFunctionsHost.Name)]
+[Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+public sealed class UpstreamFailureTestsOnFunctionsHost(FunctionsHostFixture fixture) : UpstreamFailureTests(fixture);

@@ -6,7 +6,7 @@ internal sealed class MemorySampler : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task<long> _sampling;
 
-    public MemorySampler(StandaloneProxyProcess process) => _sampling = SampleAsync(process, _stop.Token);
+    public MemorySampler(ProxyProcess process) => _sampling = SampleAsync(process, _stop.Token);
 
     /// <summary>Stops sampling and returns the peak working set seen, in bytes.</summary>
     public long Stop()
@@ -17,7 +17,7 @@ internal sealed class MemorySampler : IDisposable
 
     public void Dispose() => _stop.Dispose();
 
-    private static async Task<long> SampleAsync(StandaloneProxyProcess process, CancellationToken cancellationToken)
+    private static async Task<long> SampleAsync(ProxyProcess process, CancellationToken cancellationToken)
     {
         long peak = 0;
         while (!cancellationToken.IsCancellationRequested)

@@ -4,31 +4,17 @@ using System.Text.RegularExpressions;
 
 namespace Proxy.Tests.Infrastructure;
 
-/// <summary>
-/// The standalone host as a user runs it: its own process, configured by environment variables,
-/// listening on a free loopback port. Its output is kept so that tests can read what it logged.
-/// </summary>
-internal sealed partial class StandaloneProxyProcess : IAsyncDisposable
+/// <summary>The standalone host as a user runs it: <c>dotnet Proxy.Standalone.dll --urls …</c> on a free loopback port.</summary>
+internal sealed partial class StandaloneProxyProcess : ProxyProcess
 {
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output;
 
     private StandaloneProxyProcess(Process process, ConcurrentQueue<string> output, Uri baseAddress)
-    {
-        _process = process;
-        _output = output;
-        BaseAddress = baseAddress;
-    }
+        : base(output, baseAddress) => _process = process;
 
-    public Uri BaseAddress { get; }
+    public override ProxyHostKind Kind => ProxyHostKind.Standalone;
 
-    public int Port => BaseAddress.Port;
-
-    /// <summary>Every line the process wrote to standard output and standard error so far.</summary>
-    public IReadOnlyCollection<string> Output => _output;
-
-    /// <summary>The process's resident memory now, in bytes.</summary>
-    public long WorkingSet
+    public override long WorkingSet
     {
         get
         {
@@ -37,68 +23,26 @@ internal sealed partial class StandaloneProxyProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<StandaloneProxyProcess> StartAsync(IReadOnlyDictionary<string, string> settings, string? workingDirectory = null)
+    public static async Task<StandaloneProxyProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = StartInfo("dotnet", new Dictionary<string, string>
         {
-            ArgumentList = { RepositoryPaths.StandaloneAssembly, "--urls", "http://127.0.0.1:0" },
-            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var name in start.Environment.Keys.Where(name => name.StartsWith("Proxy__", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Logging__Console__FormatterName"] = "simple",
+            ["Logging__Console__FormatterOptions__SingleLine"] = "true",
+        }.Concat(settings).GroupBy(setting => setting.Key).ToDictionary(group => group.Key, group => group.Last().Value));
+        start.ArgumentList.Add(RepositoryPaths.StandaloneAssembly);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add("http://127.0.0.1:0");
+        start.WorkingDirectory = Path.GetTempPath();
 
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Logging__Console__FormatterName"] = "simple";
-        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
-        foreach (var (name, value) in settings)
-        {
-            start.Environment[name] = value;
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("The standalone host did not start.");
-        var output = new ConcurrentQueue<string>();
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnLine(object sender, DataReceivedEventArgs line)
-        {
-            if (line.Data is null)
-            {
-                return;
-            }
-
-            output.Enqueue(line.Data);
-            var match = ListeningLine().Match(line.Data);
-            if (match.Success)
-            {
-                listening.TrySetResult(new Uri(match.Groups["address"].Value));
-            }
-        }
-
-        process.OutputDataReceived += OnLine;
-        process.ErrorDataReceived += OnLine;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        var started = await Task.WhenAny(listening.Task, Task.Delay(TimeSpan.FromSeconds(60)), process.WaitForExitAsync());
-        if (started != listening.Task)
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            throw new InvalidOperationException("The standalone host did not start listening:\n" + string.Join('\n', output));
-        }
-
-        return new StandaloneProxyProcess(process, output, await listening.Task);
+        var (process, output, listening) = await StartAndWaitAsync(start, ListeningLine(), "The standalone host");
+        return new StandaloneProxyProcess(process, output, new Uri(listening.Groups["address"].Value));
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Kills the process (SIGKILL): no shutdown, no drain, as a crash or an out-of-memory kill would.</summary>
+    public override async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {

@@ -5,8 +5,7 @@ using Proxy.Tests.Infrastructure;
 namespace Proxy.Tests.Quota;
 
 /// <summary>The quota as clients see it, through standalone proxy processes sharing one Azurite.</summary>
-[Collection(ProxyCollectionDefinition.Name)]
-public sealed class QuotaEndToEndTests(ProxyFixture fixture)
+public abstract class QuotaEndToEndTests(ProxyFixture fixture)
 {
     private const string FreeTierMessage =
         "Free-tier limit: You've reached your free limit for the hour. Get AI/ML Subscription to use API, visit https://aimlapi.com/app/billing/ !";
@@ -96,10 +95,17 @@ public sealed class QuotaEndToEndTests(ProxyFixture fixture)
     private static int Header(HttpResponseMessage response, string name) =>
         int.Parse(Assert.Single(response.Headers.GetValues(name)), CultureInfo.InvariantCulture);
 
-    private static HttpClient ClientWithKey(StandaloneProxyProcess proxy, string key)
+    private static HttpClient ClientWithKey(ProxyProcess proxy, string key)
     {
         var client = ProxyFixture.ClientFor(proxy, withKey: false);
         client.DefaultRequestHeaders.Authorization = new("Bearer", key);
         return client;
     }
 }
+
+[Collection(OnStandaloneHost.Name)]
+public sealed class QuotaEndToEndTestsOnStandaloneHost(StandaloneHostFixture fixture) : QuotaEndToEndTests(fixture);
+
+[Collection(OnFunctionsHost.Name)]
+[Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+public sealed class QuotaEndToEndTestsOnFunctionsHost(FunctionsHostFixture fixture) : QuotaEndToEndTests(fixture);

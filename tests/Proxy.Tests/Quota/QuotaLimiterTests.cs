@@ -6,8 +6,8 @@ using Xunit.Abstractions;
 namespace Proxy.Tests.Quota;
 
 /// <summary>The limiter against a real Azurite: exact counts, the hour as the window, and what each answer costs in storage calls.</summary>
-[Collection(ProxyCollectionDefinition.Name)]
-public sealed class QuotaLimiterTests(ProxyFixture fixture, ITestOutputHelper output)
+[Collection(OnStandaloneHost.Name)]
+public sealed class QuotaLimiterTests(StandaloneHostFixture fixture, ITestOutputHelper output)
 {
     private static readonly DateTimeOffset s_halfMinuteBeforeEleven = new(2031, 5, 4, 10, 59, 30, TimeSpan.Zero);
 

@@ -6,8 +6,8 @@ using Proxy.Tests.Infrastructure;
 namespace Proxy.Tests.Quota;
 
 /// <summary>Counter storage stays bounded: whole day tables past the retention period are dropped, nothing else.</summary>
-[Collection(ProxyCollectionDefinition.Name)]
-public sealed class QuotaRetentionTests(ProxyFixture fixture)
+[Collection(OnStandaloneHost.Name)]
+public sealed class QuotaRetentionTests(StandaloneHostFixture fixture)
 {
     [Fact]
     public async Task PurgeExpiredAsync_DropsDayTablesOlderThanTheRetentionPeriodOnly()

@@ -6,8 +6,7 @@ using Xunit.Abstractions;
 namespace Proxy.Tests.Quota;
 
 /// <summary>When Table storage is gone or hangs, the proxy neither hangs nor guesses: it fails open or closed, fast, and recovers.</summary>
-[Collection(ProxyCollectionDefinition.Name)]
-public sealed class QuotaStoreFaultTests(ProxyFixture fixture, ITestOutputHelper output)
+public abstract class QuotaStoreFaultTests(ProxyFixture fixture, ITestOutputHelper output)
 {
     private static readonly TimeSpan s_storeTimeout = TimeSpan.FromSeconds(2);
 
@@ -96,7 +95,7 @@ public sealed class QuotaStoreFaultTests(ProxyFixture fixture, ITestOutputHelper
         return timeout;
     }
 
-    private Task<StandaloneProxyProcess> StartProxyAsync(string storage, string failureMode) =>
+    private Task<ProxyProcess> StartProxyAsync(string storage, string failureMode) =>
         fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
             ("AzureWebJobsStorage", storage),
             ("Proxy__Quota__FreeRequestsPerHour", "1000"),
@@ -104,10 +103,17 @@ public sealed class QuotaStoreFaultTests(ProxyFixture fixture, ITestOutputHelper
             ("Proxy__Quota__StoreTimeout", s_storeTimeout.ToString()),
             ("Proxy__Quota__ProbeInterval", "00:00:00.250"));
 
-    private static HttpClient ClientWithNewKey(StandaloneProxyProcess proxy)
+    private static HttpClient ClientWithNewKey(ProxyProcess proxy)
     {
         var client = ProxyFixture.ClientFor(proxy, withKey: false);
         client.DefaultRequestHeaders.Authorization = new("Bearer", "sk-fault-" + Guid.NewGuid().ToString("N"));
         return client;
     }
 }
+
+[Collection(OnStandaloneHost.Name)]
+public sealed class QuotaStoreFaultTestsOnStandaloneHost(StandaloneHostFixture fixture, ITestOutputHelper output) : QuotaStoreFaultTests(fixture, output);
+
+[Collection(OnFunctionsHost.Name)]
+[Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+public sealed class QuotaStoreFaultTestsOnFunctionsHost(FunctionsHostFixture fixture, ITestOutputHelper output) : QuotaStoreFaultTests(fixture, output);

@@ -10,8 +10,8 @@ namespace Proxy.Tests.Soak;
 /// error, and none reaches the upstream as if it were well-formed. Those that break HTTP/1.1 itself are refused by Kestrel
 /// before the proxy's handler runs; the standalone host's connection wrappers turn those refusals into the documented answer.
 /// </summary>
-[Collection(ProxyCollectionDefinition.Name)]
-public sealed class HostileInputTests(ProxyFixture fixture, ITestOutputHelper output)
+[Collection(OnStandaloneHost.Name)]
+public sealed class HostileInputTests(StandaloneHostFixture fixture, ITestOutputHelper output)
 {
     private static readonly TimeSpan s_answerBound = TimeSpan.FromSeconds(15);
     private static readonly string s_auth = $"Authorization: Bearer {ProxyFixture.ClientKey}\r\n";
@@ -158,6 +158,24 @@ public sealed class HostileInputTests(ProxyFixture fixture, ITestOutputHelper ou
         Assert.False(encoded.Headers.ContainsKey("x-client-request-id"));
         Assert.False(encoded.Headers.ContainsKey("Set-Cookie"));
         Assert.False(fixture.Upstream.LastRequestTo("/v1/echo?crlf=encoded")!.Headers.ContainsKey("X-Client-Request-Id"));
+    }
+
+    /// <summary>Absolute-form, authority-form and asterisk-form targets: the standalone host answers them; under the Functions host, the host's server takes them apart first.</summary>
+    [Theory]
+    [InlineData("GET http://upstream.example/v1/echo HTTP/1.1", "upstream.example", "/v1/echo")]
+    [InlineData("GET http://169.254.169.254/v1/echo HTTP/1.1", "169.254.169.254", "/v1/echo")]
+    [InlineData("CONNECT upstream.example:443 HTTP/1.1", "upstream.example:443", "/")]
+    [InlineData("OPTIONS * HTTP/1.1", "127.0.0.1", "/")]
+    public async Task NonOriginFormTarget_Gives404AndNoUpstreamCall(string requestLine, string host, string path)
+    {
+        var before = fixture.Upstream.Requests.Count;
+
+        // An absolute-form target naming another host must never make the proxy call that host.
+        var response = await RawHttp.SendAsync(fixture.Proxy.Port,
+            $"{requestLine}\r\nHost: {host}\r\nAuthorization: Bearer {ProxyFixture.ClientKey}\r\nConnection: close\r\n");
+
+        ErrorBodyAssert.Matches(response, 404, path, "Not Found: ");
+        Assert.Equal(before, fixture.Upstream.Requests.Count);
     }
 
     [Theory]
@@ -397,3 +415,4 @@ public sealed class HostileInputTests(ProxyFixture fixture, ITestOutputHelper ou
     private static string Get(string target = "/v1/echo", string extraHeaders = "") =>
         $"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{s_auth}{extraHeaders}Connection: close\r\n\r\n";
 }
+

@@ -22,8 +22,8 @@ namespace Proxy.Tests.Soak;
 /// for what the killed process still held), no secret reaches a body, a record or a log line, and every request got
 /// an answer. Bounded: under a minute of load and at most <see cref="MaxRequests"/> requests, loopback only.
 /// </summary>
-[Collection(ProxyCollectionDefinition.Name)]
-public sealed partial class SoakTests(ProxyFixture fixture, ITestOutputHelper output)
+[Collection(OnStandaloneHost.Name)]
+public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutputHelper output)
 {
     private const int Limit = 20;
     private const int BufferCapacity = 1000;
@@ -201,7 +201,7 @@ public sealed partial class SoakTests(ProxyFixture fixture, ITestOutputHelper ou
 
         _killedAt = _clock.Elapsed;
 
-        // StandaloneProxyProcess.DisposeAsync is Process.Kill: SIGKILL, no shutdown, no drain.
+        // ProxyProcess.DisposeAsync is Process.Kill: SIGKILL, no shutdown, no drain.
         victim.Killed = true;
         await victim.Process.DisposeAsync();
         var restarted = await restart();
@@ -792,11 +792,11 @@ public sealed partial class SoakTests(ProxyFixture fixture, ITestOutputHelper ou
     private static partial Regex FailOpenLogLine();
 
     /// <summary>One proxy process and the client the load uses for it.</summary>
-    private sealed class ProxySlot(string name, StandaloneProxyProcess process) : IDisposable
+    private sealed class ProxySlot(string name, ProxyProcess process) : IDisposable
     {
         public string Name { get; } = name;
 
-        public StandaloneProxyProcess Process { get; } = process;
+        public ProxyProcess Process { get; } = process;
 
         public HttpClient Client { get; } = ProxyFixture.ClientFor(process, withKey: false);
 

@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Net;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Proxy.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Proxy.Tests.Functions;
+
+/// <summary>
+/// What only the Functions app under the Functions host does: its triggers' bindings, what the host does to a request
+/// before the worker sees it, and what the host answers by itself. Each was found broken under <c>func start</c>.
+/// </summary>
+[Collection(OnFunctionsHost.Name)]
+[Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+public sealed class FunctionsHostTests(FunctionsHostFixture fixture, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task ArchiveTrigger_WithTheQueueNameSettingUnset_ArchivesFromTheDocumentedDefaultQueue()
+    {
+        await using var azurite = await AzuriteProcess.StartAsync();
+        var tableName = "failures" + Guid.NewGuid().ToString("N")[..8];
+        var settings = SettingsOn(azurite.ConnectionString, ("Proxy__Failures__TableName", tableName), ("Proxy__Failures__ArchiveInProcess", "true"));
+        settings.Remove("Proxy__Failures__QueueName");
+        await using var proxy = await FunctionsHostProcess.StartAsync(settings);
+        using var client = ProxyFixture.ClientFor(proxy);
+
+        using var response = await client.GetAsync("/outside/the/prefixes");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var requestId = response.Headers.GetValues("x-request-id").Single();
+        await WaitUntilAsync(async () => await RowsAsync(new TableClient(azurite.ConnectionString, tableName), requestId) == 1,
+            TimeSpan.FromSeconds(30), "the failure is archived from the default queue proxy-failures");
+        Assert.DoesNotContain(proxy.Output, line => line.Contains("does not resolve to a value", StringComparison.Ordinal));
+        Assert.DoesNotContain(proxy.Output, line => line.Contains("failed indexing", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FailureQueue_ExistsFromStartUp_SoTheTriggerNeverPollsAMissingQueue()
+    {
+        await using var azurite = await AzuriteProcess.StartAsync();
+        await using var proxy = await FunctionsHostProcess.StartAsync(SettingsOn(azurite.ConnectionString));
+
+        var queue = new QueueClient(azurite.ConnectionString, ProxyFixture.FailureQueueName);
+        await WaitUntilAsync(async () => (await queue.ExistsAsync()).Value, TimeSpan.FromSeconds(15), "the failure queue exists before any failure");
+    }
+
+    [Fact]
+    public async Task ArchivingAfterAStorageOutage_CatchesUpWithinSeconds()
+    {
+        const int failures = 20;
+        await using var blobs = await AzuriteProcess.StartAsync();
+        await using var tables = await PersistentAzuriteService.StartTableAsync();
+        await using var queues = await PersistentAzuriteService.StartQueueAsync();
+        var storage = AzuriteProcess.ConnectionStringFor(tables.Port, queues.Port, blobs.BlobPort);
+        var tableName = "failures" + Guid.NewGuid().ToString("N")[..8];
+        await using var proxy = await FunctionsHostProcess.StartAsync(SettingsOn(storage, ("Proxy__Failures__TableName", tableName), ("Proxy__Failures__ArchiveInProcess", "true")));
+        using var client = ProxyFixture.ClientFor(proxy);
+
+        await queues.StopAsync();
+        await tables.StopAsync();
+        var requestIds = new List<string>();
+        for (var i = 0; i < failures; i++)
+        {
+            using var response = await client.GetAsync("/during/the/outage");
+            requestIds.Add(response.Headers.GetValues("x-request-id").Single());
+        }
+
+        // Long enough for the trigger's polling to back off as far as it goes while the queue fails.
+        await Task.Delay(TimeSpan.FromSeconds(20));
+        await tables.StartAsync();
+        await queues.StartAsync();
+        var back = Stopwatch.StartNew();
+
+        var table = new TableClient(storage, tableName);
+        var archived = 0;
+        await WaitUntilAsync(async () => (archived = await CountArchivedAsync(table, requestIds)) == failures, TimeSpan.FromSeconds(30),
+            $"all {failures} records made during the outage are archived");
+        output.WriteLine($"{archived} of {failures} records archived {back.ElapsedMilliseconds} ms after storage came back");
+    }
+
+    [Fact]
+    public async Task BrokenOffStream_LeavesNoStackTraceInTheHostLog()
+    {
+        using var client = ProxyFixture.ClientFor(fixture.Proxy);
+        var before = fixture.Proxy.Output.Count;
+
+        // The upstream sends one event and then nothing: the proxy breaks the stream off at its upstream timeout.
+        using var response = await client.GetAsync("/v1/held-stream", HttpCompletionOption.ResponseHeadersRead);
+        await Assert.ThrowsAnyAsync<Exception>(() => ResponseDrain.CountBytesAsync(response));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var lines = fixture.Proxy.Output.Skip(before).ToList();
+        Assert.DoesNotContain(lines, line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.Contains("Exception", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ChunkedBodyOverTheDefaultLimit_GetsTheProxysDocumented413()
+    {
+        var settings = SettingsOn(fixture.Azurite.ConnectionString);
+        settings.Remove("Proxy__Forwarding__MaxRequestBodySize");
+        await using var proxy = await FunctionsHostProcess.StartAsync(settings);
+        using var client = ProxyFixture.ClientFor(proxy);
+
+        // The host's own limit is 100 MiB; the proxy's default under it is 1 MiB less, so the proxy refuses first.
+        using var response = await client.PostAsync("/v1/upload", new GeneratedContent(100L * 1024 * 1024 + 1, declareLength: false));
+
+        await ErrorBodyAssert.MatchesAsync(response, 413, "/v1/upload", "Payload Too Large: ");
+    }
+
+    [Fact]
+    public async Task DeclaredBodyOverTheHostsOwnLimit_IsAnsweredByTheHostItself()
+    {
+        // What README's "Running under the Functions host" says: the host refuses such a body before the app runs.
+        var response = await RawHttp.SendAsync(fixture.Proxy.Port,
+            $"POST /v1/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ProxyFixture.ClientKey}\r\n" +
+            $"Content-Length: {100L * 1024 * 1024 + 1}\r\nConnection: close\r\n");
+
+        Assert.Equal(500, response.StatusCode);
+        Assert.False(response.Headers.ContainsKey("x-request-id"));
+    }
+
+    [Theory]
+    [InlineData("/admin/host/status", 401)]
+    [InlineData("/v1/../admin/host/status", 401)]
+    [InlineData("/v1/%2e%2e/admin/host/status", 401)]
+    [InlineData("/runtime/webhooks/queue", 401)]
+    public async Task PlatformRoutes_AreAnsweredByTheHostItself_AndNeverReachTheUpstream(string target, int status)
+    {
+        var before = fixture.Upstream.Requests.Count;
+
+        var response = await RawHttp.SendAsync(fixture.Proxy.Port,
+            $"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ProxyFixture.ClientKey}\r\nConnection: close\r\n");
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.False(response.Headers.ContainsKey("x-request-id"));
+        Assert.Equal(before, fixture.Upstream.Requests.Count);
+    }
+
+    private Dictionary<string, string> SettingsOn(string storage, params (string Name, string Value)[] extra)
+    {
+        var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
+        settings["AzureWebJobsStorage"] = storage;
+        foreach (var (name, value) in extra)
+        {
+            settings[name] = value;
+        }
+
+        return settings;
+    }
+
+    private static async Task<int> CountArchivedAsync(TableClient table, IEnumerable<string> requestIds)
+    {
+        var count = 0;
+        foreach (var requestId in requestIds)
+        {
+            count += await RowsAsync(table, requestId);
+        }
+
+        return count;
+    }
+
+    private static async Task<int> RowsAsync(TableClient table, string requestId)
+    {
+        var rows = 0;
+        try
+        {
+            await foreach (var _ in table.QueryAsync<TableEntity>(entity => entity.RowKey == requestId))
+            {
+                rows++;
+            }
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+        }
+
+        return rows;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (Azure.RequestFailedException)
+            {
+                // Storage still coming back.
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Fail($"Not within {timeout}: {what}.");
+    }
+}
