@@ -34,13 +34,13 @@ public abstract class FailureArchiveTests(ProxyFixture fixture)
         await queue.SendMessageAsync(afterPoison);
 
         var table = new TableClient(fixture.Azurite.ConnectionString, tableName);
-        await WaitUntilAsync(async () => await ArchivedRows.CountAsync(table, "after-poison") == 1, TimeSpan.FromSeconds(10), "a valid message behind a malformed one is archived");
-        await WaitUntilAsync(async () => (await poison.ExistsAsync()).Value && (await poison.PeekMessagesAsync()).Value.Length == 1,
+        await Eventually.TrueAsync(async () => await ArchivedRows.CountAsync(table, "after-poison") == 1, TimeSpan.FromSeconds(10), "a valid message behind a malformed one is archived");
+        await Eventually.TrueAsync(async () => (await poison.ExistsAsync()).Value && (await poison.PeekMessagesAsync()).Value.Length == 1,
             TimeSpan.FromSeconds(20), "the malformed message reaches the poison queue");
 
         Assert.Equal(1, await ArchivedRows.CountAsync(table, "redelivered"));
         Assert.Equal("this is not a failure record", Assert.Single((await poison.PeekMessagesAsync()).Value).MessageText);
-        await WaitUntilAsync(async () => (await queue.PeekMessagesAsync()).Value.Length == 0, TimeSpan.FromSeconds(10), "the queue is empty");
+        await Eventually.TrueAsync(async () => (await queue.PeekMessagesAsync()).Value.Length == 0, TimeSpan.FromSeconds(10), "the queue is empty");
     }
 
     private static string Record(string requestId) => System.Text.Json.JsonSerializer.Serialize(new FailureRecord
@@ -54,22 +54,6 @@ public abstract class FailureArchiveTests(ProxyFixture fixture)
         Source = "upstream",
         Message = "Bad Gateway: the upstream could not be reached.",
     }, FailureJsonContext.Default.FailureRecord);
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(200);
-        }
-
-        Assert.Fail($"Not within {timeout}: {what}.");
-    }
 }
 
 [Collection(OnStandaloneHost.Name)]

@@ -27,7 +27,7 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture)
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var requestId = response.Headers.GetValues("x-request-id").Single();
-        await WaitUntilAsync(async () => await ArchivedRows.CountAsync(new TableClient(azurite.ConnectionString, tableName), requestId) == 1,
+        await Eventually.TrueAsync(async () => await ArchivedRows.CountAsync(new TableClient(azurite.ConnectionString, tableName), requestId) == 1,
             TimeSpan.FromSeconds(30), "the failure is archived from the default queue proxy-failures");
         Assert.DoesNotContain(proxy.Output, line => line.Contains("does not resolve to a value", StringComparison.Ordinal));
         Assert.DoesNotContain(proxy.Output, line => line.Contains("failed indexing", StringComparison.Ordinal));
@@ -40,7 +40,7 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture)
         await using var proxy = await FunctionsHostProcess.StartAsync(SettingsOn(azurite.ConnectionString));
 
         var queue = new QueueClient(azurite.ConnectionString, ProxyFixture.FailureQueueName);
-        await WaitUntilAsync(async () => (await queue.ExistsAsync()).Value, TimeSpan.FromSeconds(15), "the failure queue exists before any failure");
+        await Eventually.TrueAsync(async () => (await queue.ExistsAsync()).Value, TimeSpan.FromSeconds(15), "the failure queue exists before any failure");
     }
 
     [Fact]
@@ -87,18 +87,18 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture)
     }
 
     [Theory]
-    [InlineData("/admin/host/status", 401)]
-    [InlineData("/v1/../admin/host/status", 401)]
-    [InlineData("/v1/%2e%2e/admin/host/status", 401)]
-    [InlineData("/runtime/webhooks/queue", 401)]
-    public async Task PlatformRoutes_AreAnsweredByTheHostItself_AndNeverReachTheUpstream(string target, int status)
+    [InlineData("/admin/host/status")]
+    [InlineData("/v1/../admin/host/status")]
+    [InlineData("/v1/%2e%2e/admin/host/status")]
+    [InlineData("/runtime/webhooks/queue")]
+    public async Task PlatformRoutes_AreAnsweredByTheHostItselfWith401_AndNeverReachTheUpstream(string target)
     {
         var before = fixture.Upstream.Requests.Count;
 
         var response = await RawHttp.SendAsync(fixture.Proxy.Port,
             $"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ProxyFixture.ClientKey}\r\nConnection: close\r\n");
 
-        Assert.Equal(status, response.StatusCode);
+        Assert.Equal(401, response.StatusCode);
         Assert.False(response.Headers.ContainsKey("x-request-id"));
         Assert.Equal(before, fixture.Upstream.Requests.Count);
     }
@@ -113,28 +113,5 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture)
         }
 
         return settings;
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (Azure.RequestFailedException)
-            {
-                // Storage still coming back.
-            }
-
-            await Task.Delay(250);
-        }
-
-        Assert.Fail($"Not within {timeout}: {what}.");
     }
 }
