@@ -7,4 +7,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/azurite.sh"
 cd "$repo_root"
 
 ensure_node_packages
+# The Functions-host column runs the Functions app under the `func` on PATH, from its Release build output.
+dotnet build src/Proxy.Functions -c Release --nologo -v quiet
 dotnet run --project tests/Proxy.Benchmarks -c Release

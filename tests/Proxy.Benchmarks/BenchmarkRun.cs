@@ -45,11 +45,12 @@ internal static class BenchmarkRun
         figures.Add(await StreamingMemoryAsync(forwarding, viaProxy));
         figures.Add(await OpenStreamsMemoryAsync(forwarding));
         figures.AddRange(await TransactionsAsync(azurite.ConnectionString, upstream.BaseAddress));
+        figures.AddRange(await FunctionsHostAsync(new Dictionary<string, string>(common) { ["Proxy__Quota__FreeRequestsPerHour"] = string.Empty }, direct, viaProxy, output));
 
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB, " +
-            $"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}; proxy: standalone host, {RepositoryPaths.Configuration}."));
+            $"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}; proxy: standalone host (and the Functions host where named), {RepositoryPaths.Configuration}."));
         output.WriteLine();
         output.WriteLine("| figure | measured | noise | goal | verdict |");
         output.WriteLine("|---|---|---|---|---|");
@@ -102,20 +103,81 @@ internal static class BenchmarkRun
 
     private static async Task<(List<double> Direct, List<double> Proxied, List<double> P50Deltas, List<double> P99Deltas)> AlternateAsync(Func<Task> direct, Func<Task> proxied)
     {
-        await Load.SequentialAsync(direct, 1000);
-        await Load.SequentialAsync(proxied, 1000);
-        List<double> allDirect = [], allProxied = [], p50Deltas = [], p99Deltas = [];
-        for (var round = 0; round < Rounds; round++)
+        var rounds = await AlternateRoundsAsync(direct, proxied);
+        return (rounds[0].All, rounds[1].All, Deltas(rounds[1].P50s, rounds[0].P50s), Deltas(rounds[1].P99s, rounds[0].P99s));
+    }
+
+    /// <summary>
+    /// Each target's latencies over <see cref="Rounds"/> rounds in which every target takes its turn, after a warm-up of
+    /// each: all of them, and each round's p50 and p99, so that a difference can be taken round by round.
+    /// </summary>
+    private static async Task<(List<double> All, List<double> P50s, List<double> P99s)[]> AlternateRoundsAsync(params Func<Task>[] targets)
+    {
+        foreach (var target in targets)
         {
-            var d = await Load.SequentialAsync(direct, LatencyRequestsPerRound);
-            var p = await Load.SequentialAsync(proxied, LatencyRequestsPerRound);
-            allDirect.AddRange(d);
-            allProxied.AddRange(p);
-            p50Deltas.Add(Samples.Percentile(p, 0.5) - Samples.Percentile(d, 0.5));
-            p99Deltas.Add(Samples.Percentile(p, 0.99) - Samples.Percentile(d, 0.99));
+            await Load.SequentialAsync(target, 1000);
         }
 
-        return (allDirect, allProxied, p50Deltas, p99Deltas);
+        var results = targets.Select(_ => (All: new List<double>(), P50s: new List<double>(), P99s: new List<double>())).ToArray();
+        for (var round = 0; round < Rounds; round++)
+        {
+            for (var i = 0; i < targets.Length; i++)
+            {
+                var latencies = await Load.SequentialAsync(targets[i], LatencyRequestsPerRound);
+                results[i].All.AddRange(latencies);
+                results[i].P50s.Add(Samples.Percentile(latencies, 0.5));
+                results[i].P99s.Add(Samples.Percentile(latencies, 0.99));
+            }
+        }
+
+        return results;
+    }
+
+    private static List<double> Deltas(List<double> minuends, List<double> subtrahends) =>
+        minuends.Zip(subtrahends, (minuend, subtrahend) => minuend - subtrahend).ToList();
+
+    /// <summary>
+    /// The Functions app under <c>func start</c> (the <c>func</c> on PATH) beside direct and the standalone host, in the
+    /// same alternating rounds: what the Functions host adds on top of the same core.
+    /// </summary>
+    private static async Task<Figure[]> FunctionsHostAsync(IReadOnlyDictionary<string, string> settings, HttpClient direct, HttpClient standalone, TextWriter output)
+    {
+        if (FunctionsHostProcess.Launcher is null)
+        {
+            output.WriteLine("No func on PATH: the Functions-host column is left out (install Azure Functions Core Tools, or put a Functions host launcher on PATH).");
+            return [];
+        }
+
+        await using var functions = await FunctionsHostProcess.StartAsync(settings);
+        using var viaFunctions = Load.Client(functions.BaseAddress);
+        var rounds = await AlternateRoundsAsync(() => Load.ChatAsync(direct), () => Load.ChatAsync(standalone), () => Load.ChatAsync(viaFunctions));
+        var (directRun, standaloneRun, functionsRun) = (rounds[0], rounds[1], rounds[2]);
+        var overStandalone = Samples.Percentile(functionsRun.All, 0.5) - Samples.Percentile(standaloneRun.All, 0.5);
+
+        var ratios = new List<double>();
+        var overStandaloneRatios = new List<double>();
+        await Load.ThroughputAsync(_ => Load.ChatAsync(viaFunctions), Concurrency, TimeSpan.FromSeconds(1));
+        for (var round = 0; round < 3; round++)
+        {
+            var directRps = await Load.ThroughputAsync(_ => Load.ChatAsync(direct), Concurrency, s_throughputRound);
+            var standaloneRps = await Load.ThroughputAsync(_ => Load.ChatAsync(standalone), Concurrency, s_throughputRound);
+            var functionsRps = await Load.ThroughputAsync(_ => Load.ChatAsync(viaFunctions), Concurrency, s_throughputRound);
+            ratios.Add(functionsRps / directRps);
+            overStandaloneRatios.Add(functionsRps / standaloneRps);
+        }
+
+        return
+        [
+            new Figure("Functions host, forwarding only, concurrency 1: added p50 over direct", Samples.Percentile(functionsRun.All, 0.5) - Samples.Percentile(directRun.All, 0.5), "ms", null, "printed",
+                Samples.StandardDeviation(Deltas(functionsRun.P50s, directRun.P50s))),
+            new Figure("Functions host, forwarding only, concurrency 1: added p99 over direct", Samples.Percentile(functionsRun.All, 0.99) - Samples.Percentile(directRun.All, 0.99), "ms", null, "printed",
+                Samples.StandardDeviation(Deltas(functionsRun.P99s, directRun.P99s))),
+            new Figure("Functions host, concurrency 1: added p50 over the standalone host", overStandalone, "ms", 1, "≤ 1 ms",
+                Samples.StandardDeviation(Deltas(functionsRun.P50s, standaloneRun.P50s))),
+            new Figure($"Functions host, throughput at concurrency {Concurrency}, ÷ direct", ratios.Average(), "×", null, "printed", Samples.StandardDeviation(ratios)),
+            new Figure($"Functions host, throughput at concurrency {Concurrency}, ÷ the standalone host", overStandaloneRatios.Average(), "×", null, "printed",
+                Samples.StandardDeviation(overStandaloneRatios)),
+        ];
     }
 
     private static async Task<Figure> ThroughputRatioAsync(HttpClient direct, HttpClient proxied)
