@@ -13,23 +13,25 @@ ensure_node_packages() {
 
 start_azurite() {
   ensure_node_packages
-  local log
-  log="$(mktemp -t azurite.XXXXXX.log)"
-  "$repo_root/node_modules/.bin/azurite" --disableTelemetry --inMemoryPersistence --skipApiVersionCheck --loose \
+  # Not local: the EXIT trap reads it after this function has returned.
+  AZURITE_LOG="$(mktemp -t azurite.XXXXXX.log)"
+  # In a session of its own (setsid), so that Ctrl+C reaches the proxy but not Azurite: the proxy stops first,
+  # with its storage still there, and the EXIT trap below stops Azurite after it.
+  setsid "$repo_root/node_modules/.bin/azurite" --disableTelemetry --inMemoryPersistence --skipApiVersionCheck --loose \
     --blobHost 127.0.0.1 --blobPort 0 --queueHost 127.0.0.1 --queuePort 0 --tableHost 127.0.0.1 --tablePort 0 \
-    >"$log" 2>&1 &
+    >"$AZURITE_LOG" 2>&1 &
   AZURITE_PID=$!
-  trap 'kill "$AZURITE_PID" 2>/dev/null; wait "$AZURITE_PID" 2>/dev/null; rm -f "$log"' EXIT
+  trap 'kill "$AZURITE_PID" 2>/dev/null; wait "$AZURITE_PID" 2>/dev/null; rm -f "$AZURITE_LOG"' EXIT
 
   local port_of blob="" queue="" table=""
-  port_of() { sed -n "s/.*Azurite $1 service is successfully listening at http:\/\/127.0.0.1:\([0-9]*\).*/\1/p" "$log"; }
+  port_of() { sed -n "s/.*Azurite $1 service is successfully listening at http:\/\/127.0.0.1:\([0-9]*\).*/\1/p" "$AZURITE_LOG"; }
   for _ in $(seq 1 600); do
     blob="$(port_of Blob)"; queue="$(port_of Queue)"; table="$(port_of Table)"
     [ -n "$blob" ] && [ -n "$queue" ] && [ -n "$table" ] && break
-    kill -0 "$AZURITE_PID" 2>/dev/null || { cat "$log"; echo "Azurite exited." >&2; exit 1; }
+    kill -0 "$AZURITE_PID" 2>/dev/null || { cat "$AZURITE_LOG"; echo "Azurite exited." >&2; exit 1; }
     sleep 0.1
   done
-  [ -n "$table" ] || { cat "$log"; echo "Azurite did not start within 60 seconds." >&2; exit 1; }
+  [ -n "$table" ] || { cat "$AZURITE_LOG"; echo "Azurite did not start within 60 seconds." >&2; exit 1; }
 
   local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
   export AzureWebJobsStorage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
