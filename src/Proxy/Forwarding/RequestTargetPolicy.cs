@@ -19,10 +19,10 @@ internal sealed class RequestTargetPolicy
         "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F");
 
     // Encoded '.', '/' and '\' only ever serve to smuggle a segment past a path check (RFC 3986 section 6.2.2.2
-    // lets a server decode them), and so do their double encodings (%252e), which a second decoding hop turns
-    // back into them; a backslash is a separator to some servers, and an empty segment ("//") turns into a
-    // scheme-relative URL in naive URL joins.
-    private static readonly string[] s_escapeSequences = ["%2e", "%2f", "%5c", "%252e", "%252f", "%255c", "\\", "//"];
+    // lets a server decode them); a backslash is a separator to some servers, and an empty segment ("//") turns
+    // into a scheme-relative URL in naive URL joins. Their double encodings (%252e, %25%32%65) are caught by
+    // checking every decoding of the path, not only the first: a second decoding hop turns them back into them.
+    private static readonly string[] s_escapeSequences = ["%2e", "%2f", "%5c", "\\", "//"];
 
     private readonly string[] _prefixes;
     private readonly string _prefixList;
@@ -43,7 +43,14 @@ internal sealed class RequestTargetPolicy
         }
 
         var clientPath = ProxyRequestFeature.Get(context).ClientPath;
-        if (EscapesPrefix(clientPath))
+        if (HasStrayPercent(clientPath))
+        {
+            // "%2%65" is not percent-encoding at all (RFC 3986 section 2.1), and a server that decodes the valid part
+            // of it ("%65") makes "%2e" out of it: no spelling that servers disagree on is forwarded.
+            return ErrorCatalog.BadRequest("the path has a '%' that is not followed by two hex digits.");
+        }
+
+        if (EscapesPrefixInAnyDecoding(clientPath))
         {
             return ErrorCatalog.NotFound("the path may not contain dot segments, empty segments or encoded separators.");
         }
@@ -95,6 +102,68 @@ internal sealed class RequestTargetPolicy
         }
 
         return System.Text.Unicode.Utf8.IsValid(bytes[..length]);
+    }
+
+    private static bool HasStrayPercent(string rawPath)
+    {
+        for (var i = rawPath.IndexOf('%', StringComparison.Ordinal); i >= 0; i = rawPath.IndexOf('%', i + 1))
+        {
+            if (i + 2 >= rawPath.Length || !char.IsAsciiHexDigit(rawPath[i + 1]) || !char.IsAsciiHexDigit(rawPath[i + 2]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether the path, or what any number of further percent-decoding hops would make of it, escapes the prefix.
+    /// Each hop shortens a path that still has a percent sequence, so the loop ends.
+    /// </summary>
+    private static bool EscapesPrefixInAnyDecoding(string rawPath)
+    {
+        var layer = rawPath;
+        while (true)
+        {
+            if (EscapesPrefix(layer))
+            {
+                return true;
+            }
+
+            var decoded = DecodeOnce(layer);
+            if (decoded.Length == layer.Length)
+            {
+                return false;
+            }
+
+            layer = decoded;
+        }
+    }
+
+    /// <summary>One percent-decoding hop, byte for character: enough to see the ASCII separators a hop would reveal.</summary>
+    private static string DecodeOnce(string path)
+    {
+        if (!path.Contains('%', StringComparison.Ordinal))
+        {
+            return path;
+        }
+
+        var builder = new System.Text.StringBuilder(path.Length);
+        for (var i = 0; i < path.Length; i++)
+        {
+            if (path[i] == '%' && i + 2 < path.Length && char.IsAsciiHexDigit(path[i + 1]) && char.IsAsciiHexDigit(path[i + 2]))
+            {
+                builder.Append((char)Convert.ToByte(path.Substring(i + 1, 2), 16));
+                i += 2;
+            }
+            else
+            {
+                builder.Append(path[i]);
+            }
+        }
+
+        return builder.ToString();
     }
 
     private static bool EscapesPrefix(ReadOnlySpan<char> rawPath)

@@ -74,6 +74,35 @@ public abstract class RequestTargetTests(ProxyFixture fixture)
         }
     }
 
+    /// <summary>
+    /// A '%' without two hex digits after it is not percent-encoding, and a server that decodes the valid sequences
+    /// around it makes an encoded dot of it ("%2%65" becomes "%2e"); a layered encoding ("%25%32%65") becomes one on
+    /// the second hop. Neither reaches the upstream, whichever host decoded what first.
+    /// </summary>
+    [Theory]
+    [InlineData("/v1/%2%65%2%65/admin", 400, "Bad Request: the path has a '%' that is not followed by two hex digits.")]
+    [InlineData("/v1/%%32%65%%32%65/admin", 400, "Bad Request: the path has a '%' that is not followed by two hex digits.")]
+    [InlineData("/v1/..%5%63admin", 400, "Bad Request: the path has a '%' that is not followed by two hex digits.")]
+    [InlineData("/v1/%25%32%65%25%32%65/admin", 404, "Not Found: the path may not contain dot segments")]
+    [InlineData("/v1/%25%35%63admin", 404, "Not Found: the path may not contain dot segments")]
+    [InlineData("/v1/%25252e%25252e/admin", 404, "Not Found: the path may not contain dot segments")]
+    public async Task MalformedOrLayeredPercentSpellings_AreRefusedAndNeverReachTheUpstream(string target, int status, string message)
+    {
+        var before = fixture.Upstream.Requests.Count;
+
+        var response = await GetAsync(target);
+
+        Assert.Equal(before, fixture.Upstream.Requests.Count);
+        if (fixture.Kind == ProxyHostKind.Standalone)
+        {
+            ErrorBodyAssert.Matches(response, status, target, message);
+        }
+        else
+        {
+            Assert.InRange(response.StatusCode, 400, 404);
+        }
+    }
+
     [Fact]
     public async Task PathUnderAllowedPrefix_IsForwardedWithItsQuery()
     {
