@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Proxy.Auth;
+using Proxy.Cors;
 using Proxy.Errors;
 using Proxy.Failures;
 using Proxy.Forwarding;
@@ -19,9 +20,8 @@ namespace Proxy;
 /// </summary>
 public sealed class ProxyRequestHandler
 {
-    private static readonly Func<object, Task> s_writeResponseHeaders = WriteResponseHeaders;
-
     private readonly RequestTargetPolicy _targetPolicy;
+    private readonly CrossOriginPolicy _crossOrigin;
     private readonly KeyResolver _keys;
     private readonly QuotaLimiter _quota;
     private readonly UpstreamForwarder _forwarder;
@@ -33,9 +33,11 @@ public sealed class ProxyRequestHandler
     private readonly long _maxRequestBodySize;
     private readonly QuotaOptions _quotaOptions;
     private readonly FunctionsHostOptions _hostOptions;
+    private readonly Func<object, Task> _writeResponseHeaders;
 
     internal ProxyRequestHandler(
         RequestTargetPolicy targetPolicy,
+        CrossOriginPolicy crossOrigin,
         KeyResolver keys,
         QuotaLimiter quota,
         UpstreamForwarder forwarder,
@@ -49,6 +51,7 @@ public sealed class ProxyRequestHandler
         ILogger<ProxyRequestHandler> logger)
     {
         _targetPolicy = targetPolicy;
+        _crossOrigin = crossOrigin;
         _keys = keys;
         _quota = quota;
         _forwarder = forwarder;
@@ -60,6 +63,7 @@ public sealed class ProxyRequestHandler
         _maxRequestBodySize = forwardingOptions.Value.MaxRequestBodySize;
         _quotaOptions = quotaOptions.Value;
         _hostOptions = hostOptions.Value;
+        _writeResponseHeaders = WriteResponseHeaders;
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -68,11 +72,11 @@ public sealed class ProxyRequestHandler
 
         var request = new ProxyRequestFeature(context, _timeProvider.GetTimestamp(), _hostOptions.BehindFunctionsHost);
         context.Features.Set(request);
-        context.Response.OnStarting(s_writeResponseHeaders, context);
+        context.Response.OnStarting(_writeResponseHeaders, context);
 
         try
         {
-            var refusal = await AdmitAsync(context, request);
+            var refusal = CrossOriginPolicy.IsPreflight(context.Request) ? CheckPreflight(context) : await AdmitAsync(context, request);
             if (refusal is not null)
             {
                 request.Model = PeekModel(context.Request);
@@ -82,6 +86,13 @@ public sealed class ProxyRequestHandler
                     await RefusedRequestBody.DrainAsync(context, _hostOptions.HostRequestBodySizeLimit);
                 }
 
+                return;
+            }
+
+            if (CrossOriginPolicy.IsPreflight(context.Request))
+            {
+                // Answered here, never forwarded: the CORS headers go on in the response's OnStarting.
+                context.Response.StatusCode = StatusCodes.Status204NoContent;
                 return;
             }
 
@@ -134,12 +145,6 @@ public sealed class ProxyRequestHandler
             return requestShapeError;
         }
 
-        // Browsers send preflights without credentials, and they do not count; the upstream answers them.
-        if (IsCorsPreflight(httpRequest))
-        {
-            return RequestBodyLimit.Apply(context, _maxRequestBodySize);
-        }
-
         var apiKey = ApiKeyReader.Read(httpRequest);
         if ((apiKey.Error ?? RequestBodyLimit.Apply(context, _maxRequestBodySize)) is { } requestError)
         {
@@ -162,6 +167,14 @@ public sealed class ProxyRequestHandler
             _ => null,
         };
     }
+
+    /// <summary>
+    /// A preflight carries no key (browsers never send one) and does not count; it is judged on its shape and its origin
+    /// alone, and never forwarded (see <see cref="CrossOriginPolicy"/>).
+    /// </summary>
+    private ProxyError? CheckPreflight(HttpContext context) =>
+        _targetPolicy.Check(context) ?? RequestHeaderPolicy.Check(context.Request)
+        ?? (_crossOrigin.AllowsOrigin(context) ? null : ErrorCatalog.Forbidden("this origin may not call the API from a browser page."));
 
     /// <summary>
     /// A refused request's body is never forwarded, so the model its failure record may name is read from what
@@ -198,16 +211,14 @@ public sealed class ProxyRequestHandler
     private static bool IsJson(HttpRequest request) =>
         request.ContentType is { } contentType && contentType.Contains("json", StringComparison.OrdinalIgnoreCase);
 
-    private static bool IsCorsPreflight(HttpRequest request) =>
-        HttpMethods.IsOptions(request.Method) && request.Headers.ContainsKey("Access-Control-Request-Method");
-
     /// <summary>
     /// Runs just before the status line goes out, after any upstream headers were copied, so that the proxy's
     /// ids and rate-limit headers win over the upstream's.
     /// </summary>
-    private static Task WriteResponseHeaders(object state)
+    private Task WriteResponseHeaders(object state)
     {
         var context = (HttpContext)state;
+        _crossOrigin.ApplyToResponse(context);
         var request = ProxyRequestFeature.Get(context);
         var headers = context.Response.Headers;
         headers[ProxyHeaderNames.RequestId] = request.RequestId;

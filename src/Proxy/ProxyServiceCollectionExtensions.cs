@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Proxy;
 using Proxy.Auth;
 using Proxy.Connections;
+using Proxy.Cors;
 using Proxy.Errors;
 using Proxy.Failures;
 using Proxy.Forwarding;
@@ -52,10 +53,15 @@ public static class ProxyServiceCollectionExtensions
         services.AddHostedService<FailureQueueSender>();
         services.TryAddSingleton<ErrorResponseWriter>();
         services.TryAddSingleton<RequestTargetPolicy>();
+        services.AddOptions<CrossOriginOptions>().Bind(configuration.GetSection(CrossOriginOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CrossOriginOptions>, CrossOriginOptionsValidator>());
+        services.AddCors();
+        services.TryAddSingleton<CrossOriginPolicy>();
         services.TryAddSingleton<ProxyTransformer>();
         services.TryAddSingleton<UpstreamForwarder>();
         services.TryAddSingleton(provider => new ProxyRequestHandler(
             provider.GetRequiredService<RequestTargetPolicy>(),
+            provider.GetRequiredService<CrossOriginPolicy>(),
             provider.GetRequiredService<KeyResolver>(),
             provider.GetRequiredService<QuotaLimiter>(),
             provider.GetRequiredService<UpstreamForwarder>(),

@@ -86,7 +86,12 @@ internal sealed class FakeUpstream : IAsyncDisposable
         _app.MapGet("/v1/download", DownloadAsync);
         _app.MapGet("/v1/slow-stream", SlowStreamAsync);
         _app.MapGet("/v1/stall", StallAsync);
-        _app.MapGet("/v1/echo", context => context.Response.WriteAsJsonAsync(new { ok = true }));
+        _app.MapGet("/v1/echo", context =>
+        {
+            // As a public API might: any page may read it. The proxy's operator, not the upstream, decides that.
+            context.Response.Headers.AccessControlAllowOrigin = "*";
+            return context.Response.WriteAsJsonAsync(new { ok = true });
+        });
         _app.Map("/v1/errors/{shape}/{status:int}", ErrorAsync);
         _app.MapGet("/v1/sse-error", SseErrorAsync);
         _app.MapGet("/v1/held-stream", HeldStreamAsync);
