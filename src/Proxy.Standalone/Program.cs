@@ -5,7 +5,7 @@ using Proxy.Standalone;
 var builder = WebApplication.CreateSlimBuilder(args);
 LocalSettingsConfigurationSource.AddBelowEnvironment(builder.Configuration);
 builder.Services.AddProxy(builder.Configuration);
-builder.Services.AddServerRejectionAnswers();
+builder.Services.AddEdgeConnectionHandling(builder.Configuration);
 builder.Services.AddHostedService<QuotaRetentionService>();
 builder.Services.AddHostedService<FailureArchiveService>();
 

@@ -14,6 +14,10 @@ internal static partial class ProxyLog
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning,
         Message = "A request arrived on a connection without the proxy's connection middleware: requests Kestrel refuses by itself " +
-            "get its bare status there. Another ConfigureEndpointDefaults call replaced the proxy's; see AddServerRejectionAnswers")]
+            "get its bare status there. Another ConfigureEndpointDefaults call replaced the proxy's; see AddEdgeConnectionHandling")]
     public static partial void ConnectionMiddlewareMissing(ILogger logger);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
+        Message = "Closed the longest-idle client connection to keep at most {MaxIdle} idle; {Closed} closed so far")]
+    public static partial void IdleConnectionsClosed(ILogger logger, int maxIdle, long closed);
 }

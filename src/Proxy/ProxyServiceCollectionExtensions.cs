@@ -115,18 +115,24 @@ public static class ProxyServiceCollectionExtensions
     }
 
     /// <summary>
-    /// For a host whose Kestrel faces clients (the standalone host): requests Kestrel refuses by itself, before any
-    /// handler runs, get the documented body and a failure record instead of a bare status. Under Azure Functions the
-    /// platform's front end refuses those before the worker sees them.
+    /// For a host whose Kestrel faces clients (the standalone host): client connections are bounded
+    /// (<see cref="ConnectionOptions"/>), and requests Kestrel refuses by itself, before any handler runs, get the documented
+    /// body and a failure record instead of a bare status. Under Azure Functions the platform's front end holds client
+    /// connections and refuses those requests before the worker sees them.
     /// </summary>
-    public static IServiceCollection AddServerRejectionAnswers(this IServiceCollection services)
+    public static IServiceCollection AddEdgeConnectionHandling(this IServiceCollection services, IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<ConnectionOptions>().Bind(configuration.GetSection(ConnectionOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConnectionOptions>, ConnectionOptionsValidator>());
+        services.TryAddSingleton<IdleConnectionLimit>();
         services.TryAddSingleton<ServerRejectionAnswerer>();
-        services.TryAddSingleton<ServerRejectionSetup>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, ServerRejectionSetup>(
-            provider => provider.GetRequiredService<ServerRejectionSetup>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, ServerRejectionSetup>(
-            provider => provider.GetRequiredService<ServerRejectionSetup>()));
+        services.TryAddSingleton<EdgeConnectionSetup>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, EdgeConnectionSetup>(
+            provider => provider.GetRequiredService<EdgeConnectionSetup>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, EdgeConnectionSetup>(
+            provider => provider.GetRequiredService<EdgeConnectionSetup>()));
         return services;
     }
 }

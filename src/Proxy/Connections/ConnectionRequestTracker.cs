@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 
 namespace Proxy.Connections;
@@ -15,6 +16,9 @@ internal sealed class ConnectionRequestTracker
 
     private static readonly Func<object, Task> s_requestCompleted = RequestCompleted;
 
+    private readonly IdleConnectionLimit _idleLimit;
+    private readonly LinkedListNode<ConnectionContext> _idleEntry;
+
     // Most request lines fit the first size; a longer one grows it, up to the capacity.
     private byte[] _requestLine = new byte[256];
     private int _answering;
@@ -23,6 +27,14 @@ internal sealed class ConnectionRequestTracker
     private long? _nextRequestStart = 0;
     private int _requestLineLength;
     private bool _requestLineEnded;
+
+    /// <summary>A new connection: idle until its first request starts.</summary>
+    public ConnectionRequestTracker(ConnectionContext connection, IdleConnectionLimit idleLimit)
+    {
+        _idleLimit = idleLimit;
+        _idleEntry = new LinkedListNode<ConnectionContext>(connection);
+        idleLimit.BecameIdle(_idleEntry);
+    }
 
     /// <summary>
     /// True when what the server writes now is its own and may be a bare refusal: no request is being answered, on
@@ -40,11 +52,17 @@ internal sealed class ConnectionRequestTracker
     {
         if (!HttpProtocol.IsHttp11(context.Request.Protocol) && !HttpProtocol.IsHttp10(context.Request.Protocol))
         {
+            // Never counted idle again: its streams come and go on their own.
             Volatile.Write(ref _multiplexed, true);
+            _idleLimit.BecameBusyOrClosed(_idleEntry);
             return;
         }
 
-        Interlocked.Increment(ref _answering);
+        if (Interlocked.Increment(ref _answering) == 1)
+        {
+            _idleLimit.BecameBusyOrClosed(_idleEntry);
+        }
+
         context.Response.OnCompleted(s_requestCompleted, this);
 
         var chunked = context.Request.Headers.TransferEncoding.Count > 0;
@@ -86,9 +104,17 @@ internal sealed class ConnectionRequestTracker
 
     private bool IsLineComplete() => _requestLineEnded && _requestLineLength < RequestLineCapacity;
 
+    /// <summary>The connection closed.</summary>
+    public void Closed() => _idleLimit.BecameBusyOrClosed(_idleEntry);
+
     private static Task RequestCompleted(object state)
     {
-        Interlocked.Decrement(ref ((ConnectionRequestTracker)state)._answering);
+        var tracker = (ConnectionRequestTracker)state;
+        if (Interlocked.Decrement(ref tracker._answering) == 0)
+        {
+            tracker._idleLimit.BecameIdle(tracker._idleEntry);
+        }
+
         return Task.CompletedTask;
     }
 }

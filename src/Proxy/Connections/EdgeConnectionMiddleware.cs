@@ -8,11 +8,12 @@ namespace Proxy.Connections;
 /// Puts the tracker and the two transport wrappers on every connection, so that the server's own refusals get the
 /// documented answer. Outermost on the connection: under TLS it would see ciphertext, match nothing and change nothing.
 /// </summary>
-internal sealed class ServerRejectionConnectionMiddleware(ConnectionDelegate next, ServerRejectionAnswerer answerer, KestrelServerLimits limits)
+internal sealed class EdgeConnectionMiddleware(
+    ConnectionDelegate next, ServerRejectionAnswerer answerer, IdleConnectionLimit idleLimit, KestrelServerLimits limits)
 {
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
-        var tracker = new ConnectionRequestTracker();
+        var tracker = new ConnectionRequestTracker(connection, idleLimit);
         connection.Features.Set(tracker);
         var transport = connection.Transport;
         connection.Transport = new DuplexPipe(
@@ -24,6 +25,7 @@ internal sealed class ServerRejectionConnectionMiddleware(ConnectionDelegate nex
         }
         finally
         {
+            tracker.Closed();
             connection.Transport = transport;
         }
     }
