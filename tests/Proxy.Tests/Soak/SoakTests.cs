@@ -32,6 +32,8 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
     private const int HotKeys = 3;
     private const int RequestsPerRollingKey = 30;
     private const int KeyCount = HotKeys + (MaxRequests / RequestsPerRollingKey) + 3;
+    private const int IdleFloodConnections = 3000;
+    private const int MaxIdleConnections = 1000;
     private const string Killed = "A";
     private const string Restarted = "A2";
     private const string Survivor = "B";
@@ -56,6 +58,7 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
     private long _sequence;
     private TimeSpan? _killedAt;
     private TimeSpan? _queueDownAt;
+    private (IdleConnectionFlood.FloodReport Opened, IdleConnectionFlood.FloodReport Held)? _idleFlood;
 
     private enum Kind
     {
@@ -101,7 +104,8 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
             _clock.Start();
             var load = Enumerable.Range(0, Workers).Select(worker => WorkerAsync(new Random(worker + 1)))
                 .Append(AbortWorkerAsync(new Random(101)))
-                .Append(HostileWorkerAsync(new Random(202)));
+                .Append(HostileWorkerAsync(new Random(202)))
+                .Append(IdleConnectionAttackAsync(slots.Single(slot => slot.Name == Survivor)));
             var chaos = ChaosAsync(table, queue, relay, async () =>
             {
                 var restarted = new ProxySlot(Restarted, await fixture.StartProxyAsync(relay.BaseAddress, Settings(storage, queueName, tableName, archive: true)));
@@ -342,8 +346,12 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
             var hostileKey = $"sk-hostile-{_run}-{sequence.ToString(CultureInfo.InvariantCulture)}";
             _hostileKeys.Enqueue(hostileKey);
             var auth = $"Authorization: Bearer {hostileKey}\r\n";
-            var (path, line, headers, status, message) = random.Next(6) switch
+            var (path, line, headers, status, message) = random.Next(9) switch
             {
+                8 => ("/v1/chat/completions", $"OPTIONS /v1/chat/completions?soakh={marker}",
+                    "Origin: https://evil.example\r\nAccess-Control-Request-Method: POST\r\n", 403, "Forbidden: this origin may not call the API"),
+                7 => ("/v1/%2%65%2%65/admin", $"GET /v1/%2%65%2%65/admin?soakh={marker}", auth, 400, "Bad Request: the path has a '%'"),
+                6 => ("/v1/%25%32%65%25%32%65/admin", $"GET /v1/%25%32%65%25%32%65/admin?soakh={marker}", auth, 404, "Not Found: "),
                 5 => ("/v1/echo", $"GET /v1/echo?soakh={marker}", auth + "X-Custom: a\0b\r\n", 400, "Bad Request: the request is not valid HTTP/1.1"),
                 0 => ("/v1/echo", $"GET /v1/echo?soakh={marker}", string.Empty, 401, ErrorCatalog.InvalidApiKeyMessage),
                 1 => ("/v1/echo", $"GET /v1/echo?soakh={marker}", auth + $"Authorization: Bearer {hostileKey}-second\r\n", 400, "Bad Request: "),
@@ -356,6 +364,21 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
             _outcomes.Enqueue(await SendRawAsync(Begin(slot, sequence, -1, Kind.Hostile, path, status, message), head, leaveMidStream: false));
             await Task.Delay(random.Next(150, 350));
         }
+    }
+
+    /// <summary>
+    /// From 8 s to 30 s: idle connections to one proxy, more than it keeps idle, while the load goes on through it.
+    /// </summary>
+    private async Task IdleConnectionAttackAsync(ProxySlot target)
+    {
+        await UntilAsync(8);
+        var start = _clock.Elapsed;
+        await using var flood = IdleConnectionFlood.Start(target.Process.Port, IdleFloodConnections);
+        var opened = await flood.OpenedAsync(s_answerBound * 4);
+        await UntilAsync(30);
+        var held = await flood.ReportAsync(s_answerBound);
+        _idleFlood = (opened, held);
+        _faults.Enqueue(new Fault($"{IdleFloodConnections} idle connections to {target.Name}", start, _clock.Elapsed));
     }
 
     /// <summary>
@@ -673,12 +696,14 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
         var crashLines = slots.SelectMany(slot => slot.Process.Output)
             .Count(line => line.StartsWith("crit:", StringComparison.Ordinal) || line.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase));
         var expectedAlive = slots.Where(slot => slot.Name != Killed).Select(slot => slot.Name).ToList();
-        Check(problems.Count == 0 && crashLines == 0 && alive.Count == expectedAlive.Count, failures,
+        var idleHeld = _idleFlood?.Held.Open;
+        Check(problems.Count == 0 && crashLines == 0 && alive.Count == expectedAlive.Count && idleHeld <= MaxIdleConnections, failures,
             $"Always an answer: {outcomes.Count - problems.Count} of {outcomes.Count} requests answered as documented ({complete} complete successes, " +
             $"{documented} documented errors, {aborted} left mid-stream by their clients, {brokenByFlap} 200 streams broken off when the upstream dropped, " +
             $"{cutByKill} cut by the kill); slowest answer {slowest.TotalSeconds:F2} s (bound {s_answerBound.TotalSeconds:F0} s); " +
             $"502s outside upstream outages: {badGatewayOutsideFlaps}; alive at the end: {string.Join(", ", alive)} of {string.Join(", ", expectedAlive)}; " +
-            $"crash lines in logs: {crashLines}" +
+            $"crash lines in logs: {crashLines}; of {IdleFloodConnections} idle connections ({_idleFlood?.Opened.Connected} accepted), " +
+            $"{idleHeld?.ToString(CultureInfo.InvariantCulture) ?? "none"} still held at the end of the attack (bound {MaxIdleConnections})" +
             (problems.Count == 0 ? string.Empty : "; PROBLEMS: " + string.Join(" | ", problems.Take(10).Select(entry => $"{Describe(entry.Outcome)}: {entry.Problem}"))));
     }
 
