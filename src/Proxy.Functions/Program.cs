@@ -3,10 +3,14 @@ using Microsoft.Azure.Functions.Worker.Core.FunctionMetadata;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Proxy.Functions;
+using Proxy.Hosting;
 
-var builder = FunctionsApplication.CreateBuilder(args);
-builder.ConfigureFunctionsWebApplication();
-builder.Services.AddProxy(builder.Configuration);
-builder.Services.AddProxyUnderFunctionsHost(builder.Configuration);
-builder.Services.AddSingleton<IFunctionMetadataProvider, FailureQueueBindingMetadataProvider>();
-builder.Build().Run();
+return HostStartup.Run(() =>
+{
+    var builder = FunctionsApplication.CreateBuilder(args);
+    builder.ConfigureFunctionsWebApplication();
+    builder.Services.AddProxy(builder.Configuration);
+    builder.Services.AddProxyUnderFunctionsHost(builder.Configuration);
+    builder.Services.AddSingleton<IFunctionMetadataProvider, FailureQueueBindingMetadataProvider>();
+    return builder.Build();
+}, Console.Error);

@@ -2,13 +2,30 @@ using Proxy;
 using Proxy.Hosting;
 using Proxy.Standalone;
 
-var builder = WebApplication.CreateSlimBuilder(args);
-LocalSettingsConfigurationSource.AddBelowEnvironment(builder.Configuration);
-builder.Services.AddProxy(builder.Configuration);
-builder.Services.AddEdgeConnectionHandling(builder.Configuration);
-builder.Services.AddHostedService<QuotaRetentionService>();
-builder.Services.AddHostedService<FailureArchiveService>();
+if (args.Any(argument => argument is "--help" or "-h" or "-?"))
+{
+    Console.WriteLine("""
+        Proxy.Standalone: the AI API error-reporting proxy on its own Kestrel host.
 
-var app = builder.Build();
-app.Run(app.Services.GetRequiredService<ProxyRequestHandler>().HandleAsync);
-app.Run();
+        Usage: dotnet Proxy.Standalone.dll [--urls http://127.0.0.1:7071]
+
+        Settings come from environment variables (Proxy__Upstream__BaseUrl, AzureWebJobsStorage, ...) over the Values of
+        local.settings.json in the working directory; the README's "Configuration" section lists them all. A bad setting
+        stops the host with one line naming it, and exit code 1.
+        """);
+    return 0;
+}
+
+return HostStartup.Run(() =>
+{
+    var builder = WebApplication.CreateSlimBuilder(args);
+    LocalSettingsConfigurationSource.AddBelowEnvironment(builder.Configuration);
+    builder.Services.AddProxy(builder.Configuration);
+    builder.Services.AddEdgeConnectionHandling(builder.Configuration);
+    builder.Services.AddHostedService<QuotaRetentionService>();
+    builder.Services.AddHostedService<FailureArchiveService>();
+
+    var app = builder.Build();
+    app.Run(app.Services.GetRequiredService<ProxyRequestHandler>().HandleAsync);
+    return app;
+}, Console.Error);

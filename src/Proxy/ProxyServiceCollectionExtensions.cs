@@ -80,7 +80,11 @@ public static class ProxyServiceCollectionExtensions
         // have put a key. The proxy logs every failure itself, without either.
         // The Azure SDK logs every 4xx as a warning, and the quota's 409s and 412s are its normal way of
         // resolving concurrent writes; real storage faults reach the logs through the circuit and the failure records.
+        // A host that fails to start logs the exception, stack and all, before HostStartup prints the one line that
+        // names the setting; Kestrel does the same for an address in use.
         services.AddLogging(logging => logging
+            .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None)
+            .AddFilter("Microsoft.AspNetCore.Server.Kestrel", level => level is >= LogLevel.Information and < LogLevel.Critical)
             .AddFilter("Yarp", LogLevel.None)
             .AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning)
             .AddFilter("Azure.Core", LogLevel.Error));

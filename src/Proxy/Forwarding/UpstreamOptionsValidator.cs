@@ -15,6 +15,12 @@ internal sealed class UpstreamOptionsValidator : IValidateOptions<UpstreamOption
         {
             failures.Add("Proxy__Upstream__BaseUrl must not have a query or a fragment.");
         }
+        else if (EndsInVersionSegment(options.BaseUrl))
+        {
+            // Clients send the version in every path (/v1/chat/completions): the upstream would get /v1/v1/….
+            failures.Add($"Proxy__Upstream__BaseUrl must not end in a version segment ('{options.BaseUrl.AbsolutePath.TrimEnd('/')}'), since clients send it: " +
+                $"use {options.BaseUrl.GetLeftPart(UriPartial.Authority)}.");
+        }
 
         if (options.Timeout <= TimeSpan.Zero)
         {
@@ -27,5 +33,12 @@ internal sealed class UpstreamOptionsValidator : IValidateOptions<UpstreamOption
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static bool EndsInVersionSegment(Uri baseUrl)
+    {
+        var last = baseUrl.AbsolutePath.TrimEnd('/');
+        last = last[(last.LastIndexOf('/') + 1)..];
+        return last.Length >= 2 && last[0] is 'v' or 'V' && last.AsSpan(1).IndexOfAnyExceptInRange('0', '9') < 0;
     }
 }

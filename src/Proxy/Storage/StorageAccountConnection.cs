@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
+using Proxy.Hosting;
 
 namespace Proxy.Storage;
 
@@ -39,9 +40,22 @@ public static class StorageAccountConnection
         ArgumentNullException.ThrowIfNull(createCredential);
 
         var section = configuration.GetSection(SettingName);
-        return string.IsNullOrWhiteSpace(section.Value)
-            ? fromIdentity(ServiceUri(section, service), createCredential(section))
-            : fromConnectionString(section.Value);
+        if (string.IsNullOrWhiteSpace(section.Value))
+        {
+            return fromIdentity(ServiceUri(section, service), createCredential(section));
+        }
+
+        try
+        {
+            return fromConnectionString(section.Value);
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException)
+        {
+            // The SDK's message quotes the part it could not parse, which may be a key.
+            throw new InvalidSettingException(SettingName,
+                $"is not a storage connection string with a {service} endpoint: use UseDevelopmentStorage=true (Azurite) or " +
+                "DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…;EndpointSuffix=core.windows.net.");
+        }
     }
 
     /// <summary><c>__tableServiceUri</c> (or <c>__queueServiceUri</c>) when given, else the public endpoint of <c>__accountName</c>.</summary>
@@ -49,7 +63,9 @@ public static class StorageAccountConnection
     {
         if (section[service + "ServiceUri"] is { Length: > 0 } explicitUri)
         {
-            return new Uri(explicitUri);
+            return Uri.TryCreate(explicitUri, UriKind.Absolute, out var uri)
+                ? uri
+                : throw new InvalidSettingException($"{SettingName}__{service}ServiceUri", "is not an absolute URL.");
         }
 
         if (section["accountName"] is { Length: > 0 } accountName)
@@ -57,8 +73,8 @@ public static class StorageAccountConnection
             return new Uri($"https://{accountName}.{service}.core.windows.net");
         }
 
-        throw new InvalidOperationException(
-            $"{SettingName} is not set: give a connection string, or {SettingName}__accountName (or __{service}ServiceUri) " +
+        throw new InvalidSettingException(SettingName,
+            $"is not set: give a connection string, or {SettingName}__accountName (or __{service}ServiceUri) " +
             $"with {SettingName}__credential=managedidentity and {SettingName}__clientId.");
     }
 }

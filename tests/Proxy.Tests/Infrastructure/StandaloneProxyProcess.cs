@@ -41,6 +41,34 @@ internal sealed partial class StandaloneProxyProcess : ProxyProcess
         return new StandaloneProxyProcess(process, output, new Uri(listening.Groups["address"].Value));
     }
 
+    /// <summary>Runs the host with <paramref name="arguments"/> until it exits by itself (a refused start, <c>--help</c>): its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IReadOnlyDictionary<string, string> settings, params string[] arguments)
+    {
+        var start = StartInfo("dotnet", new Dictionary<string, string>(settings) { ["DOTNET_ENVIRONMENT"] = "Production", ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+        start.ArgumentList.Add(RepositoryPaths.StandaloneAssembly);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.WorkingDirectory = Path.GetTempPath();
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException("The standalone host did not exit within 30 s:\n" + await stdout + await stderr);
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
     /// <summary>Kills the process (SIGKILL): no shutdown, no drain, as a crash or an out-of-memory kill would.</summary>
     public override async ValueTask DisposeAsync()
     {

@@ -89,7 +89,7 @@ public sealed class StorageAccountConnectionTests
     [Fact]
     public void NothingConfigured_SaysWhichSettingsToGive()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => Bind([]));
+        var error = Assert.Throws<Proxy.Hosting.InvalidSettingException>(() => Bind([]));
 
         Assert.Contains("AzureWebJobsStorage__accountName", error.Message, StringComparison.Ordinal);
     }

@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Proxy.Tests.Infrastructure;
+
+namespace Proxy.Tests.Hosting;
+
+/// <summary>
+/// A setting the proxy cannot run with stops the host at once with one line that names it and says what is wrong, exit
+/// code 1, and nothing else: no stack trace, no exception type, and nothing of the setting's value that could be secret.
+/// </summary>
+[Collection(OnStandaloneHost.Name)]
+public sealed class HostStartupTests(StandaloneHostFixture fixture)
+{
+    private const string Refusal = "The proxy did not start: ";
+
+    [Theory]
+    [InlineData("AzureWebJobsStorage", "AccountName=x;AccountKey=c2VjcmV0LWtleQ==;garbage",
+        "AzureWebJobsStorage is not a storage connection string with a table endpoint: use UseDevelopmentStorage=true")]
+    [InlineData("AzureWebJobsStorage", "", "AzureWebJobsStorage is not set: give a connection string")]
+    [InlineData("Proxy__Auth__Mode", "Manged", "Proxy__Auth__Mode cannot be read as one of PassThrough, Managed.")]
+    [InlineData("Proxy__Quota__StoreTimeout", "two seconds", "Proxy__Quota__StoreTimeout cannot be read as a TimeSpan.")]
+    [InlineData("Proxy__Upstream__BaseUrl", "api.aimlapi.com", "Proxy__Upstream__BaseUrl must be an absolute http or https URL.")]
+    [InlineData("Proxy__Upstream__BaseUrl", "https://api.aimlapi.com/v1",
+        "Proxy__Upstream__BaseUrl must not end in a version segment ('/v1'), since clients send it: use https://api.aimlapi.com.")]
+    [InlineData("Proxy__Connections__MaxIdleConnections", "0", "Proxy__Connections__MaxIdleConnections must be positive")]
+    [InlineData("Proxy__Cors__AllowedOrigins", "https://app.example/page", "Proxy__Cors__AllowedOrigins: 'https://app.example/page' must be * or an origin")]
+    public async Task ABadSetting_StopsTheHostWithOneLineNamingIt_AndExitCode1(string setting, string value, string expected)
+    {
+        var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
+        settings[setting] = value;
+
+        var (exitCode, output) = await StandaloneProxyProcess.RunToExitAsync(settings, "--urls", "http://127.0.0.1:0");
+
+        AssertOneLineRefusal(exitCode, output, expected);
+        Assert.DoesNotContain("c2VjcmV0", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APortInUse_StopsTheHostWithOneLineNamingTheAddress_AndExitCode1()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var address = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture)}";
+
+        var (exitCode, output) = await StandaloneProxyProcess.RunToExitAsync(fixture.SettingsFor(fixture.Upstream.BaseAddress), "--urls", address);
+
+        AssertOneLineRefusal(exitCode, output, $"Failed to bind to address {address}: address already in use.");
+    }
+
+    [Fact]
+    public async Task Help_PrintsUsage_AndStartsNothing()
+    {
+        var (exitCode, output) = await StandaloneProxyProcess.RunToExitAsync(new Dictionary<string, string>(), "--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Usage: dotnet Proxy.Standalone.dll", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
+    }
+
+    private static void AssertOneLineRefusal(int exitCode, string output, string expected)
+    {
+        Assert.True(output.Length > 0, output);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(1, exitCode);
+        Assert.True(lines.Length == 1, output);
+        Assert.StartsWith(Refusal + expected, lines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+    }
+}
