@@ -20,6 +20,7 @@ return HostStartup.Run(() =>
 {
     var builder = WebApplication.CreateSlimBuilder(args);
     LocalSettingsConfigurationSource.AddBelowEnvironment(builder.Configuration);
+    builder.Logging.AddProxyConsole(builder.Configuration);
     builder.Services.AddProxy(builder.Configuration);
     builder.Services.AddEdgeConnectionHandling(builder.Configuration);
     builder.Services.AddHostedService<QuotaRetentionService>();

@@ -51,6 +51,7 @@ public static class ProxyServiceCollectionExtensions
         services.TryAddSingleton<FailureRecordFactory>();
         services.TryAddSingleton<FailureArchive>();
         services.AddHostedService<FailureQueueSender>();
+        services.AddHostedService<StartupSummary>();
         services.TryAddSingleton<ErrorResponseWriter>();
         services.TryAddSingleton<RequestTargetPolicy>();
         services.AddOptions<CrossOriginOptions>().Bind(configuration.GetSection(CrossOriginOptions.SectionName)).ValidateOnStart();

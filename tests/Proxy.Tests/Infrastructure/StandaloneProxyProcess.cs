@@ -81,6 +81,6 @@ internal sealed partial class StandaloneProxyProcess : ProxyProcess
         _process.Dispose();
     }
 
-    [GeneratedRegex(@"Now listening on: (?<address>http://\S+)")]
+    [GeneratedRegex(@"Now listening on: (?<address>http://[^\s""]+)")]
     private static partial Regex ListeningLine();
 }

@@ -694,7 +694,7 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
         var slowest = outcomes.Where(outcome => !outcome.TimedOut).Select(outcome => outcome.End - outcome.Start).DefaultIfEmpty().Max();
         var badGatewayOutsideFlaps = outcomes.Count(outcome => outcome.Status == 502 && outcome.Kind != Kind.UpstreamError && !DuringFlap(outcome));
         var crashLines = slots.SelectMany(slot => slot.Process.Output)
-            .Count(line => line.StartsWith("crit:", StringComparison.Ordinal) || line.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase));
+            .Count(line => line.Contains("crit: ", StringComparison.Ordinal) || line.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase));
         var expectedAlive = slots.Where(slot => slot.Name != Killed).Select(slot => slot.Name).ToList();
         var idleHeld = _idleFlood?.Held.Open;
         Check(problems.Count == 0 && crashLines == 0 && alive.Count == expectedAlive.Count && idleHeld <= MaxIdleConnections, failures,

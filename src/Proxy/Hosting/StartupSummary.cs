@@ -1,0 +1,49 @@
+using System.Globalization;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Proxy.Auth;
+using Proxy.Failures;
+using Proxy.Forwarding;
+using Proxy.Quota;
+
+namespace Proxy.Hosting;
+
+/// <summary>
+/// One line at start-up with what this process runs with, so that an operator reading the log knows which upstream,
+/// mode, limits and storage it is about: hosts and names only, never a key or a connection string.
+/// </summary>
+internal sealed partial class StartupSummary(
+    IOptions<UpstreamOptions> upstream, IOptions<AuthOptions> auth, IOptions<QuotaOptions> quota, IOptions<FailureOptions> failures,
+    TableServiceClient tables, QueueServiceClient queues, ILogger<StartupSummary> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!logger.IsEnabled(LogLevel.Information))
+        {
+            return Task.CompletedTask;
+        }
+
+        var options = quota.Value;
+        var limits = string.Join(", ", new[] { (Name: QuotaOptions.FreeTier, Limit: options.FreeRequestsPerHour) }
+            .Concat(options.Tiers.Select(tier => (Name: tier.Key, Limit: tier.Value.RequestsPerHour)))
+            .Select(tier => $"{tier.Name} {(tier.Limit is { } limit ? limit.ToString(CultureInfo.InvariantCulture) + "/h" : "unlimited")}"));
+        var upstreamHost = upstream.Value.BaseUrl.GetLeftPart(UriPartial.Authority);
+        var upstreamKey = string.IsNullOrEmpty(upstream.Value.ApiKey) ? "the client's" : "the configured";
+        var tableEndpoint = tables.Uri.GetLeftPart(UriPartial.Path);
+        var queueEndpoint = queues.Uri.GetLeftPart(UriPartial.Path);
+        Started(logger, upstreamHost, auth.Value.Mode, upstreamKey, limits, options.FailureMode, tableEndpoint, queueEndpoint, failures.Value.QueueName);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Information,
+        Message = "Proxy starting: upstream {Upstream} with {UpstreamKey} key, auth {AuthMode}, limits {Limits}, " +
+            "quota failure mode {FailureMode}, tables {TableEndpoint}, failure queue {QueueEndpoint} {QueueName}")]
+    private static partial void Started(
+        ILogger logger, string upstream, AuthMode authMode, string upstreamKey, string limits, QuotaFailureMode failureMode,
+        string tableEndpoint, string queueEndpoint, string queueName);
+}
