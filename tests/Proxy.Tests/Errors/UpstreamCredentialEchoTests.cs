@@ -23,7 +23,7 @@ public abstract class UpstreamCredentialEchoTests(ProxyFixture fixture)
 
         using var response = await client.GetAsync(path);
 
-        var body = await ErrorBodyAssert.MatchesAsync(response, status, path, $"Invalid API key: {Redacted} (sent as 'Bearer {Redacted}')");
+        var body = await ErrorBodyAssert.MatchesAsync(response, status, path, $"Invalid API key: {Redacted}.");
         Assert.Equal("type-" + Redacted, body.GetProperty("error").GetProperty("type").GetString());
         Assert.Equal("code-" + Redacted, body.GetProperty("error").GetProperty("code").GetString());
         Assert.Equal("req-" + Redacted, Assert.Single(response.Headers.GetValues("x-upstream-request-id")));

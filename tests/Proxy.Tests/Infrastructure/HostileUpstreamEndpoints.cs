@@ -49,7 +49,7 @@ internal static class HostileUpstreamEndpoints
 
         await context.Response.WriteAsJsonAsync(new
         {
-            message = $"Invalid API key: {key} (sent as '{authorization}')",
+            message = $"Invalid API key: {key}.",
             requestId = "body-" + key,
             statusCode = status,
             error = new { message = "inner " + key, type = "type-" + key, code = "code-" + key },
