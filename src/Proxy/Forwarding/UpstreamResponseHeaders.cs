@@ -18,12 +18,20 @@ internal static class UpstreamResponseHeaders
 
     private static void Clean(HttpHeaders headers, CredentialRedactor redactor)
     {
+        // Runs on every response: a header that needs nothing (almost all of them) costs a scan and no allocation.
         List<(string Name, string[] Values)>? replaced = null;
         foreach (var (name, values) in headers.NonValidated)
         {
-            if (values.Any(value => redactor.Finds(value) || !VisibleAscii.IsClean(value, keepSpaces: true)))
+            if (NeedsCleaning(values, redactor))
             {
-                (replaced ??= []).Add((name, values.Select(value => Clean(value, redactor)).ToArray()));
+                var cleaned = new string[values.Count];
+                var i = 0;
+                foreach (var value in values)
+                {
+                    cleaned[i++] = Clean(value, redactor);
+                }
+
+                (replaced ??= []).Add((name, cleaned));
             }
         }
 
@@ -32,6 +40,19 @@ internal static class UpstreamResponseHeaders
             headers.Remove(name);
             headers.TryAddWithoutValidation(name, values);
         }
+    }
+
+    private static bool NeedsCleaning(HeaderStringValues values, CredentialRedactor redactor)
+    {
+        foreach (var value in values)
+        {
+            if (redactor.Finds(value) || !VisibleAscii.IsClean(value, keepSpaces: true))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // The handler decodes response headers as Latin-1 (UpstreamForwarder), so each char is one byte as it came.
