@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 using Proxy.Failures;
@@ -13,6 +14,8 @@ namespace Proxy.Errors;
 /// </summary>
 internal sealed class ErrorResponseWriter(TimeProvider timeProvider, FailureReporter reporter, FailureRecordFactory records)
 {
+    private static readonly JsonTypeInfo<ErrorBody> s_bodyType = ErrorJsonContext.CreateBodyTypeInfo();
+
     /// <summary>Answers the failure, or breaks the connection when the response has already started; never throws for a client that left.</summary>
     public async Task WriteAsync(HttpContext context, ProxyError error)
     {
@@ -38,7 +41,7 @@ internal sealed class ErrorResponseWriter(TimeProvider timeProvider, FailureRepo
             error.StatusCode,
             FormatTimestamp(timeProvider.GetUtcNow()),
             new ErrorBodyDetail(error.Message, error.Type, error.Code));
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, ErrorJsonContext.Default.ErrorBody);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, s_bodyType);
         feature.ResponseBytes = bytes.Length;
         reporter.Report(records.Create(context, error));
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Proxy.Forwarding;
 
 namespace Proxy.Errors;
 
@@ -10,10 +11,35 @@ namespace Proxy.Errors;
 /// </summary>
 public static class UpstreamErrorParser
 {
-    /// <summary>Longest message kept from an upstream body; the rest of a runaway text is cut.</summary>
-    public const int MaxMessageLength = 2000;
+    /// <summary>
+    /// Longest message kept from an upstream body, in UTF-8 bytes once JSON-escaped as the error body writes it (it goes
+    /// there twice, as <c>message</c> and <c>error.message</c>); the rest of a runaway text is cut.
+    /// </summary>
+    public const int MaxMessageLength = 2048;
 
-    public static UpstreamErrorDetails Parse(ReadOnlySpan<byte> body)
+    /// <summary>Longest <c>error.type</c> kept, measured as <see cref="MaxMessageLength"/> is.</summary>
+    public const int MaxTypeLength = 128;
+
+    /// <summary>Longest <c>error.code</c> kept, measured as <see cref="MaxMessageLength"/> is.</summary>
+    public const int MaxCodeLength = 128;
+
+    /// <summary>Longest request id kept, in visible ASCII characters: well under any HTTP client's header limit.</summary>
+    public const int MaxRequestIdLength = 128;
+
+    public static UpstreamErrorDetails Parse(ReadOnlySpan<byte> body) => Parse(body, CredentialRedactor.None);
+
+    /// <summary>What the body says, each value redacted of <paramref name="redactor"/>'s credentials and bounded.</summary>
+    internal static UpstreamErrorDetails Parse(ReadOnlySpan<byte> body, CredentialRedactor redactor)
+    {
+        var details = ParseUnbounded(body);
+        return new UpstreamErrorDetails(
+            UpstreamText.ForJson(details.Message, MaxMessageLength, redactor),
+            UpstreamText.ForJson(details.Type, MaxTypeLength, redactor),
+            UpstreamText.ForJson(details.Code, MaxCodeLength, redactor),
+            UpstreamText.RequestId(details.RequestId, Encoding.UTF8, redactor));
+    }
+
+    private static UpstreamErrorDetails ParseUnbounded(ReadOnlySpan<byte> body)
     {
         if (body.IsEmpty)
         {
@@ -56,13 +82,13 @@ public static class UpstreamErrorParser
         // because it is the one that service shows its own users.
         message = Text(root, "message") ?? message ?? Text(root, "title") ?? Text(root, "detail");
         var requestId = Text(root, "requestId") ?? Text(root, "request_id");
-        return new UpstreamErrorDetails(Truncate(message), type, code, requestId);
+        return new UpstreamErrorDetails(message, type, code, requestId);
     }
 
     private static UpstreamErrorDetails FromText(ReadOnlySpan<byte> body)
     {
         var text = Encoding.UTF8.GetString(body).Trim();
-        return new UpstreamErrorDetails(text.Length == 0 ? null : Truncate(text), null, null, null);
+        return new UpstreamErrorDetails(text.Length == 0 ? null : text, null, null, null);
     }
 
     /// <summary>A string, a number, or an array of strings (NestJS validation errors) as one text.</summary>
@@ -84,7 +110,4 @@ public static class UpstreamErrorParser
         };
         return string.IsNullOrWhiteSpace(text) ? null : text;
     }
-
-    private static string? Truncate(string? text) =>
-        text is { Length: > MaxMessageLength } ? text[..MaxMessageLength] : text;
 }

@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.IO.Pipelines;
 using System.Text.Json;
 
 namespace Proxy.Failures;
@@ -7,14 +10,49 @@ namespace Proxy.Failures;
 /// going by for an error event (<c>event: error</c>, or a <c>data:</c> line whose JSON has a top-level
 /// <c>error</c>): such a stream has a 200 status line, yet it failed. Only the current line is held, up to a bound.
 /// </summary>
-internal sealed class SseErrorDetectingStream(Stream inner, Action<string?> onError) : Stream
+/// <remarks>
+/// Lines end with CRLF, LF or CR alone, as the SSE specification allows (HTML, "Parsing an event stream"). A stream the
+/// upstream compressed (the client's <c>Accept-Encoding</c> goes upstream) is passed on compressed and decompressed
+/// only for watching, on a task of its own fed through a pipe, so that the copy to the client never waits for it
+/// longer than the pipe's back-pressure. Whatever is found is reported on the copying side, never from that task.
+/// </remarks>
+internal sealed class SseErrorDetectingStream : Stream
 {
     private const int MaxLineLength = 16 * 1024;
 
+    private readonly Stream _inner;
+    private readonly Action<string?> _onError;
     private readonly byte[] _line = new byte[MaxLineLength];
+    private readonly Pipe? _compressed;
+    private readonly Task _decoding = Task.CompletedTask;
     private int _lineLength;
     private bool _lineOverflowed;
+    private bool _afterCarriageReturn;
+    private volatile bool _found;
+    private string? _foundMessage;
+    private bool _feeding;
     private bool _reported;
+    private bool _completed;
+
+    public SseErrorDetectingStream(Stream inner, string? contentEncoding, Action<string?> onError)
+    {
+        _inner = inner;
+        _onError = onError;
+        if (contentEncoding is not null && !contentEncoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        {
+            // An encoding the proxy cannot decode (zstd, say) passes through unwatched: nothing is read into it.
+            if (IsDecodable(contentEncoding))
+            {
+                _compressed = new Pipe();
+                _feeding = true;
+                _decoding = Task.Run(() => DecodeAsync(contentEncoding));
+            }
+            else
+            {
+                _reported = true;
+            }
+        }
+    }
 
     public long BytesWritten { get; private set; }
 
@@ -34,8 +72,13 @@ internal sealed class SseErrorDetectingStream(Stream inner, Action<string?> onEr
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        Watch(buffer.Span);
-        await inner.WriteAsync(buffer, cancellationToken);
+        Observe(buffer.Span);
+        await _inner.WriteAsync(buffer, cancellationToken);
+        if (_feeding)
+        {
+            var result = await _compressed!.Writer.WriteAsync(buffer, cancellationToken);
+            _feeding = !result.IsCompleted;
+        }
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -45,13 +88,18 @@ internal sealed class SseErrorDetectingStream(Stream inner, Action<string?> onEr
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        Watch(buffer);
-        inner.Write(buffer);
+        Observe(buffer);
+        _inner.Write(buffer);
+        if (_feeding)
+        {
+            _compressed!.Writer.Write(buffer);
+            _feeding = !_compressed.Writer.FlushAsync().AsTask().GetAwaiter().GetResult().IsCompleted;
+        }
     }
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
 
-    public override void Flush() => inner.Flush();
+    public override void Flush() => _inner.Flush();
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
@@ -59,21 +107,96 @@ internal sealed class SseErrorDetectingStream(Stream inner, Action<string?> onEr
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    private void Watch(ReadOnlySpan<byte> bytes)
+    /// <summary>The whole body has gone by: a compressed stream's last bytes are read, and what they held is reported.</summary>
+    public async Task CompleteAsync()
     {
-        BytesWritten += bytes.Length;
-        if (_reported)
+        if (_completed)
         {
             return;
         }
 
+        _completed = true;
+        if (_compressed is not null)
+        {
+            await _compressed.Writer.CompleteAsync();
+            await _decoding;
+        }
+
+        ReportIfFound();
+    }
+
+    /// <summary>Also when the copy failed half-way: the decoding task ends, and an error event already seen is still reported.</summary>
+    public override async ValueTask DisposeAsync()
+    {
+        await CompleteAsync();
+        await base.DisposeAsync();
+    }
+
+    private static bool IsDecodable(string encoding) =>
+        encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase)
+        || encoding.Equals("deflate", StringComparison.OrdinalIgnoreCase)
+        || encoding.Equals("br", StringComparison.OrdinalIgnoreCase);
+
+    private static Stream Decompressor(string encoding, Stream compressed) => encoding.ToLowerInvariant() switch
+    {
+        "gzip" => new GZipStream(compressed, CompressionMode.Decompress),
+        "deflate" => new ZLibStream(compressed, CompressionMode.Decompress),
+        _ => new BrotliStream(compressed, CompressionMode.Decompress),
+    };
+
+    /// <summary>Counts what goes to the client; an uncompressed stream is watched here, on the copying side.</summary>
+    private void Observe(ReadOnlySpan<byte> bytes)
+    {
+        BytesWritten += bytes.Length;
+        if (_compressed is null && !_reported)
+        {
+            Watch(bytes);
+        }
+
+        ReportIfFound();
+    }
+
+    private async Task DecodeAsync(string encoding)
+    {
+        var reader = _compressed!.Reader;
+        try
+        {
+            await using var decoded = Decompressor(encoding, reader.AsStream(leaveOpen: true));
+            var buffer = new byte[4096];
+            int read;
+            while (!_found && (read = await decoded.ReadAsync(buffer)) > 0)
+            {
+                Watch(buffer.AsSpan(0, read));
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            // Not what its Content-Encoding says: it still reaches the client as it came, only unwatched from here.
+        }
+        finally
+        {
+            // The writer sees a completed reader and stops feeding, so that a finished watch never holds up the copy.
+            await reader.CompleteAsync();
+        }
+    }
+
+    private void Watch(ReadOnlySpan<byte> bytes)
+    {
         foreach (var b in bytes)
         {
-            if (b == (byte)'\n')
+            if (b == (byte)'\n' && _afterCarriageReturn)
+            {
+                // The LF of a CRLF: that line has already ended.
+                _afterCarriageReturn = false;
+                continue;
+            }
+
+            _afterCarriageReturn = b == (byte)'\r';
+            if (b is (byte)'\n' or (byte)'\r')
             {
                 if (!_lineOverflowed)
                 {
-                    Inspect(_line.AsSpan(0, _lineLength).TrimEnd((byte)'\r'));
+                    Inspect(_line.AsSpan(0, _lineLength));
                 }
 
                 _lineLength = 0;
@@ -88,7 +211,7 @@ internal sealed class SseErrorDetectingStream(Stream inner, Action<string?> onEr
                 _lineOverflowed = true;
             }
 
-            if (_reported)
+            if (_found)
             {
                 return;
             }
@@ -99,22 +222,31 @@ internal sealed class SseErrorDetectingStream(Stream inner, Action<string?> onEr
     {
         if (line.StartsWith("event:"u8) && line["event:".Length..].Trim((byte)' ').SequenceEqual("error"u8))
         {
-            Report(null);
+            Found(null);
         }
         else if (line.StartsWith("data:"u8) && line.IndexOf("\"error\""u8) >= 0)
         {
             var data = line["data:".Length..].TrimStart((byte)' ');
             if (IsErrorObject(data, out var message))
             {
-                Report(message);
+                Found(message);
             }
         }
     }
 
-    private void Report(string? message)
+    private void Found(string? message)
     {
-        _reported = true;
-        onError(message);
+        _foundMessage = message;
+        _found = true;
+    }
+
+    private void ReportIfFound()
+    {
+        if (_found && !_reported)
+        {
+            _reported = true;
+            _onError(_foundMessage);
+        }
     }
 
     /// <summary>Whether <paramref name="data"/> is a JSON object with a top-level <c>error</c>, and that error's message.</summary>
@@ -130,13 +262,13 @@ internal sealed class SseErrorDetectingStream(Stream inner, Action<string?> onEr
                 return false;
             }
 
+            // The caller bounds and redacts the message before it goes into a record.
             message = error.ValueKind switch
             {
                 JsonValueKind.Object when error.TryGetProperty("message", out var inner) && inner.ValueKind == JsonValueKind.String => inner.GetString(),
                 JsonValueKind.String => error.GetString(),
                 _ => null,
             };
-            message = message is { Length: > Errors.UpstreamErrorParser.MaxMessageLength } ? message[..Errors.UpstreamErrorParser.MaxMessageLength] : message;
             return true;
         }
         catch (JsonException)

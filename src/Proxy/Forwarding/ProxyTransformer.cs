@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Proxy.Errors;
@@ -12,11 +13,13 @@ namespace Proxy.Forwarding;
 /// and every upstream error answered in the documented shape instead of copied.
 /// </summary>
 internal sealed class ProxyTransformer(
-    IOptions<UpstreamOptions> upstreamOptions, ErrorResponseWriter errorWriter, FailureReporter failures, FailureRecordFactory records) : HttpTransformer
+    IOptions<UpstreamOptions> upstreamOptions, ErrorResponseWriter errorWriter, FailureReporter failures, FailureRecordFactory records,
+    TimeProvider timeProvider) : HttpTransformer
 {
     // Upstream error headers worth keeping: how long to wait, and whether to retry at all.
     private static readonly string[] s_keptErrorHeaders = ["Retry-After", "retry-after-ms", ProxyHeaderNames.ShouldRetry];
 
+    private readonly UpstreamOptions _upstream = upstreamOptions.Value;
     private readonly string? _upstreamApiKey = upstreamOptions.Value.ApiKey;
 
     public override async ValueTask TransformRequestAsync(
@@ -35,8 +38,11 @@ internal sealed class ProxyTransformer(
             return false;
         }
 
+        // Whatever the upstream echoed or encoded, what reaches the client, the record and the log is clean from here on.
+        var redactor = CredentialRedactor.For(httpContext, _upstreamApiKey);
+        UpstreamResponseHeaders.Clean(proxyResponse, redactor);
         var upstreamRequestId = proxyResponse.Headers.NonValidated.TryGetValues(ProxyHeaderNames.RequestId, out var values)
-            ? values.ToString()
+            ? UpstreamText.RequestId(values.ToString(), Encoding.Latin1, redactor)
             : null;
 
         var statusCode = (int)proxyResponse.StatusCode;
@@ -48,13 +54,16 @@ internal sealed class ProxyTransformer(
             SetUpstreamRequestId(httpContext, request, upstreamRequestId);
             if (IsEventStream(proxyResponse))
             {
-                WatchForErrorEvents(httpContext, request);
+                WatchForErrorEvents(httpContext, request, proxyResponse.Content.Headers.ContentEncoding.LastOrDefault(), redactor);
             }
 
             return true;
         }
 
-        var details = await UpstreamErrorReader.ReadAsync(proxyResponse, cancellationToken);
+        var details = await UpstreamErrorReader.ReadAsync(proxyResponse, _upstream, redactor, timeProvider, cancellationToken);
+
+        // A client that left while the body was read is answered as gone (the forwarder's error), not as the upstream's error.
+        httpContext.RequestAborted.ThrowIfCancellationRequested();
         SetUpstreamRequestId(httpContext, request, upstreamRequestId ?? details.RequestId);
         foreach (var name in s_keptErrorHeaders)
         {
@@ -82,15 +91,32 @@ internal sealed class ProxyTransformer(
     private static bool IsEventStream(HttpResponseMessage response) =>
         response.Content.Headers.ContentType?.MediaType is "text/event-stream";
 
+    /// <summary>
+    /// Once the whole body has been copied, a compressed stream's watcher has read the last of it: an error event at the
+    /// very end is reported before the request is over.
+    /// </summary>
+    public override async ValueTask TransformResponseTrailersAsync(
+        HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
+    {
+        if (httpContext.Response.Body is SseErrorDetectingStream watcher)
+        {
+            await watcher.CompleteAsync();
+        }
+
+        await base.TransformResponseTrailersAsync(httpContext, proxyResponse, cancellationToken);
+    }
+
     /// <summary>The body YARP copies next goes through a watcher that reports an error event once, and counts the bytes.</summary>
-    private void WatchForErrorEvents(HttpContext httpContext, ProxyRequestFeature request)
+    private void WatchForErrorEvents(HttpContext httpContext, ProxyRequestFeature request, string? contentEncoding, CredentialRedactor redactor)
     {
         SseErrorDetectingStream? watcher = null;
-        watcher = new SseErrorDetectingStream(httpContext.Response.Body, message =>
+        watcher = new SseErrorDetectingStream(httpContext.Response.Body, contentEncoding, message =>
         {
             request.ResponseBytes = watcher!.BytesWritten;
-            failures.Report(records.Create(httpContext, ErrorCatalog.StreamError(message)));
+            var bounded = UpstreamText.ForJson(message, UpstreamErrorParser.MaxMessageLength, redactor);
+            failures.Report(records.Create(httpContext, ErrorCatalog.StreamError(bounded)));
         });
         httpContext.Response.Body = watcher;
+        httpContext.Response.RegisterForDisposeAsync(watcher);
     }
 }

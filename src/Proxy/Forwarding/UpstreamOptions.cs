@@ -16,4 +16,13 @@ public sealed class UpstreamOptions
 
     /// <summary>The longest a TCP and TLS connection to the upstream may take before the proxy answers 502.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The longest the proxy reads an upstream error body to rewrite it; one that stalls is given up, and the client gets
+    /// the upstream's status with the status's generic message, not a 502 after <see cref="Timeout"/>.
+    /// </summary>
+    public TimeSpan ErrorBodyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The most bytes of an upstream error body read (after decompression) to find its message; the rest is not read.</summary>
+    public int MaxErrorBodySize { get; set; } = 64 * 1024;
 }

@@ -4,6 +4,10 @@ namespace Proxy.Forwarding;
 
 internal sealed class UpstreamOptionsValidator : IValidateOptions<UpstreamOptions>
 {
+    // Enough for any error message the proxy keeps; at most what a pooled buffer per error should cost.
+    private const int MinErrorBodySize = 1024;
+    private const int MaxErrorBodySize = 1024 * 1024;
+
     public ValidateOptionsResult Validate(string? name, UpstreamOptions options)
     {
         var failures = new List<string>();
@@ -30,6 +34,16 @@ internal sealed class UpstreamOptionsValidator : IValidateOptions<UpstreamOption
         if (options.ConnectTimeout <= TimeSpan.Zero)
         {
             failures.Add("Proxy__Upstream__ConnectTimeout must be positive.");
+        }
+
+        if (options.ErrorBodyTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("Proxy__Upstream__ErrorBodyTimeout must be positive.");
+        }
+
+        if (options.MaxErrorBodySize is < MinErrorBodySize or > MaxErrorBodySize)
+        {
+            failures.Add($"Proxy__Upstream__MaxErrorBodySize must be between {MinErrorBodySize} and {MaxErrorBodySize} bytes.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Proxy.Errors;
 
 namespace Proxy.Tests.Errors;
@@ -61,5 +62,41 @@ public sealed class UpstreamErrorParserTests
     public void Parse_RunawayText_IsCut()
     {
         Assert.Equal(UpstreamErrorParser.MaxMessageLength, Parse(new string('x', 10_000)).Message!.Length);
+    }
+
+    [Theory]
+    [InlineData("\"", 1024)]
+    [InlineData("\u00e9", 1024)]
+    [InlineData("\u0001", 341)]
+    public void Parse_MessageBound_IsMeasuredAfterJsonEscaping(string character, int kept)
+    {
+        var body = "{\"message\":" + JsonSerializer.Serialize(string.Concat(Enumerable.Repeat(character, 5000))) + "}";
+
+        Assert.Equal(kept, Parse(body).Message!.Length);
+    }
+
+    [Fact]
+    public void Parse_MessageBound_NeverSplitsASurrogatePair()
+    {
+        var message = Parse("{\"message\":\"" + string.Concat(Enumerable.Repeat("\\ud83d\\ude00", 2000)) + "\"}").Message!;
+
+        Assert.Equal(340, message.Length);
+        Assert.True(char.IsHighSurrogate(message[^2]) && char.IsLowSurrogate(message[^1]));
+    }
+
+    [Fact]
+    public void Parse_RequestId_IsVisibleAsciiAndBounded()
+    {
+        Assert.Equal("a%20b%0D%0Ac%C3%A9", Parse("{\"requestId\":\"a b\\r\\nc\u00e9\"}").RequestId);
+        Assert.Equal(new string('r', UpstreamErrorParser.MaxRequestIdLength), Parse("{\"requestId\":\"" + new string('r', 17_000) + "\"}").RequestId);
+    }
+
+    [Fact]
+    public void Parse_TypeAndCode_AreBounded()
+    {
+        var details = Parse("{\"error\":{\"type\":\"" + new string('t', 20_000) + "\",\"code\":\"" + new string('c', 20_000) + "\"}}");
+
+        Assert.Equal(UpstreamErrorParser.MaxTypeLength, details.Type!.Length);
+        Assert.Equal(UpstreamErrorParser.MaxCodeLength, details.Code!.Length);
     }
 }

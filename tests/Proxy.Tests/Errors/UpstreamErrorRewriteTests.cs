@@ -69,6 +69,29 @@ public abstract class UpstreamErrorRewriteTests(ProxyFixture fixture)
         Assert.Empty(response.Content.Headers.ContentEncoding);
         await ErrorBodyAssert.MatchesAsync(response, 400, "/v1/gzip-error", "compressed trouble");
     }
+
+    [Fact]
+    public async Task HugeUpstreamValues_AreCutToTheirDocumentedBounds()
+    {
+        using var client = ProxyFixture.ClientFor(fixture.Proxy);
+
+        using var response = await client.GetAsync("/v1/hostile/huge-values");
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.InRange(text.Length, 1, 8 * 1024);
+        var requestId = Assert.Single(response.Headers.GetValues("x-request-id"));
+        var body = ErrorBodyAssert.Matches((int)response.StatusCode, requestId, text, 500, "/v1/hostile/huge-values", "\"");
+        var error = body.GetProperty("error");
+        Assert.Equal(new string('t', 128), error.GetProperty("type").GetString());
+        Assert.Equal(new string('c', 128), error.GetProperty("code").GetString());
+
+        // Each quote is two characters once escaped; the bound is on what the body carries.
+        Assert.Equal(1024, body.GetProperty("message").GetString()!.Length);
+        Assert.Equal(new string('r', 128), Assert.Single(response.Headers.GetValues("x-upstream-request-id")));
+        var record = await fixture.Failures.WaitForAsync(requestId);
+        Assert.Equal(new string('r', 128), record.UpstreamRequestId);
+        Assert.Equal(1024, record.Message.Length);
+    }
 }
 
 [Collection(OnStandaloneHost.Name)]

@@ -1,3 +1,4 @@
+using System.Text;
 using Proxy.Tests.Infrastructure;
 
 namespace Proxy.Tests.Forwarding;
@@ -103,6 +104,61 @@ public abstract class HeaderForwardingTests(ProxyFixture fixture)
 
         Assert.False(response.Headers.Contains("x-client-request-id"));
         await ErrorBodyAssert.MatchesAsync(response, 404, "/v1/errors/openai/404", FakeUpstream.ErrorMessage("openai", 404));
+    }
+
+    [Fact]
+    public async Task RequestHeaderOutsideAscii_GoesUpstreamAsTheUtf8BytesItCameAs()
+    {
+        var head = $"GET /v1/echo?header=utf8 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ProxyFixture.ClientKey}\r\n" +
+            "X-User: caf\u00e9 \u65e5\u672c\r\nConnection: close\r\n\r\n";
+
+        var result = await RawSocketExchange.SendAsync(fixture.Proxy.Port, Encoding.UTF8.GetBytes(head), TimeSpan.FromSeconds(60));
+
+        var seen = fixture.Upstream.LastRequestTo("/v1/echo?header=utf8");
+        if (fixture.Kind == ProxyHostKind.Functions)
+        {
+            // The Functions host's own forwarder refuses to send the header to the worker ("Request headers must contain
+            // only ASCII characters"), retries ten times, then answers a bare 500 itself: the proxy never sees the request.
+            Assert.Equal(500, result.Response.StatusCode);
+            Assert.Null(seen);
+            return;
+        }
+
+        Assert.Equal(200, result.Response.StatusCode);
+        Assert.NotNull(seen);
+        Assert.Equal("caf\u00e9 \u65e5\u672c", seen.Headers["X-User"]);
+    }
+
+    [Theory]
+    [InlineData(200)]
+    [InlineData(400)]
+    [InlineData(429)]
+    [InlineData(500)]
+    public async Task UpstreamHeaderOutsideAscii_IsPercentEncodedAndTheStatusKept(int status)
+    {
+        using var client = ProxyFixture.ClientFor(fixture.Proxy);
+        var path = $"/v1/hostile/latin1/{status}";
+
+        using var response = await client.GetAsync(path);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("2", Assert.Single(response.Headers.GetValues("Retry-After")));
+        var upstreamRequestId = Assert.Single(response.Headers.GetValues("x-upstream-request-id"));
+        Assert.All(upstreamRequestId, c => Assert.InRange(c, '!', '~'));
+        if (status == 200)
+        {
+            Assert.Equal("caf%E9", Assert.Single(response.Headers.GetValues(HostileUpstreamEndpoints.Latin1HeaderName)));
+            Assert.Equal("req-%E9t%E9", upstreamRequestId);
+            return;
+        }
+
+        // An error keeps only the headers the proxy documents; the request id from its body is made visible ASCII.
+        await ErrorBodyAssert.MatchesAsync(response, status, path, "Upstream says \u00e9t\u00e9");
+        Assert.Equal("body-%C3%A9t%C3%A9%0D%0Ax-injected:%201", upstreamRequestId);
+        Assert.False(response.Headers.Contains("x-injected"));
+        var record = await fixture.Failures.WaitForAsync(Assert.Single(response.Headers.GetValues("x-request-id")));
+        Assert.Equal("upstream_error", record.Kind);
+        Assert.Equal(upstreamRequestId, record.UpstreamRequestId);
     }
 }
 

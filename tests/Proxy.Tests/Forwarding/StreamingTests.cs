@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -74,6 +75,38 @@ public abstract class StreamingTests(ProxyFixture fixture, ITestOutputHelper out
         await fixture.Upstream.WaitForStreamAbortAsync(TimeSpan.FromSeconds(10));
         output.WriteLine($"upstream saw the cancellation {left.ElapsedMilliseconds} ms after the client left");
         Assert.True(left.Elapsed < ProxyFixture.UpstreamTimeout, $"cancelled after {left.ElapsedMilliseconds} ms, before the {ProxyFixture.UpstreamTimeout} timeout");
+    }
+
+    [Theory]
+    [InlineData("/v1/hostile/sse-error-gzip", true)]
+    [InlineData("/v1/hostile/sse-error-cr", false)]
+    public async Task ErrorEventInACompressedOrCrOnlyStream_IsRecordedWhileTheBytesPassUnchanged(string path, bool gzip)
+    {
+        using var client = ProxyFixture.ClientFor(fixture.Proxy);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(gzip ? ["gzip"] : [], response.Content.Headers.ContentEncoding);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        var text = gzip ? Gunzip(bytes) : Encoding.UTF8.GetString(bytes);
+        Assert.Contains(FakeUpstream.StreamErrorMessage, text, StringComparison.Ordinal);
+        Assert.EndsWith(gzip ? "data: [DONE]\n\n" : "data: [DONE]\r\r", text, StringComparison.Ordinal);
+
+        var record = await fixture.Failures.WaitForAsync(Assert.Single(response.Headers.GetValues("x-request-id")));
+        Assert.Equal("stream_error", record.Kind);
+        Assert.Equal(200, record.StatusCode);
+        Assert.Equal(FakeUpstream.StreamErrorMessage, record.Message);
+        Assert.InRange(record.ResponseBytes ?? 0, 1, bytes.Length);
+    }
+
+    private static string Gunzip(byte[] bytes)
+    {
+        using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip, Encoding.UTF8);
+        return reader.ReadToEnd();
     }
 
     private static async Task WarmUpAsync(HttpClient client)

@@ -40,6 +40,43 @@ public abstract class UpstreamFailureTests(ProxyFixture fixture)
         await ErrorBodyAssert.MatchesAsync(response, 502, path, message);
     }
 
+    [Theory]
+    [InlineData(500, "Internal Server Error")]
+    [InlineData(429, "Too Many Requests")]
+    public async Task UpstreamErrorBodyThatStallsPastTheUpstreamTimeout_KeepsTheUpstreamsStatus(int status, string message)
+    {
+        using var client = ProxyFixture.ClientFor(fixture.Proxy);
+        var path = $"/v1/hostile/stalled-error/{status}";
+        var clock = Stopwatch.StartNew();
+
+        using var response = await client.GetAsync(path);
+
+        // The fixture's upstream timeout (2 s) is shorter than the error body's own (5 s), and ends the wait first.
+        await ErrorBodyAssert.MatchesAsync(response, status, path, message);
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, ProxyFixture.UpstreamTimeout + TimeSpan.FromSeconds(5));
+        var record = await fixture.Failures.WaitForAsync(Assert.Single(response.Headers.GetValues("x-request-id")));
+        Assert.Equal("upstream_error", record.Kind);
+        Assert.Equal(status, record.StatusCode);
+        Assert.Equal(status, record.UpstreamStatusCode);
+    }
+
+    [Fact]
+    public async Task UpstreamErrorBodyThatStalls_IsGivenUpAfterItsOwnTimeoutNotTheUpstreamTimeout()
+    {
+        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
+            ("Proxy__Upstream__Timeout", "00:01:00"),
+            ("Proxy__Upstream__ErrorBodyTimeout", "00:00:01"));
+        using var client = ProxyFixture.ClientFor(proxy);
+        var clock = Stopwatch.StartNew();
+
+        using var response = await client.GetAsync("/v1/hostile/stalled-error/503");
+
+        await ErrorBodyAssert.MatchesAsync(response, 503, "/v1/hostile/stalled-error/503", "Service Unavailable");
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+        var record = await fixture.Failures.WaitForAsync(Assert.Single(response.Headers.GetValues("x-request-id")));
+        Assert.Equal(503, record.UpstreamStatusCode);
+    }
+
     [Fact]
     public async Task UpstreamResetsMidResponse_BreaksTheClientConnectionInsteadOfEndingCleanly()
     {

@@ -40,7 +40,13 @@ internal sealed class FakeUpstream : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = null;
+
+            // Header values go out as Latin-1, byte for byte, so that an endpoint can send a byte outside ASCII.
+            kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1;
+        });
         var app = builder.Build();
         var upstream = new FakeUpstream(app);
         upstream.MapEndpoints();
@@ -97,6 +103,7 @@ internal sealed class FakeUpstream : IAsyncDisposable
         _app.MapGet("/v1/held-stream", HeldStreamAsync);
         _app.MapGet("/v1/sse-quick", QuickStreamAsync);
         _app.MapGet("/v1/gzip-error", GzipErrorAsync);
+        HostileUpstreamEndpoints.Map(_app);
     }
 
     private async Task ChatCompletionsAsync(HttpContext context)
