@@ -21,8 +21,16 @@ public abstract class QuotaWaitAbortTests(ProxyFixture fixture, ITestOutputHelpe
         await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
             ("AzureWebJobsStorage", AzuriteProcess.ConnectionStringFor(blackHole.Port, fixture.Azurite.QueuePort)),
             ("Proxy__Quota__FreeRequestsPerHour", "10"),
-            ("Proxy__Quota__StoreTimeout", "00:00:02"));
+            ("Proxy__Quota__StoreTimeout", "00:00:05"));
         var path = "/v1/echo/abort-" + Guid.NewGuid().ToString("N");
+
+        // A request without a key touches no store, and shows the app is serving: under the Functions host, a request whose
+        // client leaves before the host has handed it to a worker never reaches the app at all.
+        using var keyless = ProxyFixture.ClientFor(proxy, withKey: false);
+        using (var warmUp = await keyless.GetAsync("/v1/echo"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, warmUp.StatusCode);
+        }
 
         using (var client = new TcpClient())
         {
@@ -32,7 +40,7 @@ public abstract class QuotaWaitAbortTests(ProxyFixture fixture, ITestOutputHelpe
             await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes(head + body));
 
             // Well inside the store timeout: the proxy is still waiting on the hanging store when the client leaves.
-            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            await Task.Delay(TimeSpan.FromSeconds(1));
         }
 
         bool IsFailureOfThisRequest(string line) => line.Contains("Failure ", StringComparison.Ordinal) && line.Contains(" " + path + ";", StringComparison.Ordinal);
