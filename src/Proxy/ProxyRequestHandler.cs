@@ -111,8 +111,10 @@ public sealed class ProxyRequestHandler
 
             if (request.QuotaLease?.Decision == QuotaDecision.StoreUnavailable)
             {
-                // Admitted uncounted (fail-open): reported once the status it got is known.
-                _failures.Report(_records.Create(context, ErrorCatalog.QuotaStoreUnavailable(context.Response.StatusCode)));
+                // Admitted uncounted (fail-open): reported once the status it got is known; a client that left gets its 499,
+                // not the 400 the forwarder leaves on a response nobody reads.
+                var status = error?.Kind == FailureKind.ClientAborted ? error.StatusCode : context.Response.StatusCode;
+                _failures.Report(_records.Create(context, ErrorCatalog.QuotaStoreUnavailable(status)));
             }
         }
         catch (Exception exception)
@@ -151,18 +153,21 @@ public sealed class ProxyRequestHandler
             return requestError;
         }
 
-        var key = await _keys.ResolveAsync(apiKey.Key!);
+        // Both waits end when the client leaves (issue 12, item 12): the catch then records client_aborted, and a request
+        // nobody waits for is neither counted nor forwarded.
+        var key = await _keys.ResolveAsync(apiKey.Key!, context.RequestAborted);
         (request.KeyId, request.Tier) = (key.KeyId, key.Tier);
         if (key.Error is not null)
         {
             return key.Error;
         }
 
-        var lease = await _quota.AcquireAsync(key.KeyId, key.Limit);
+        var lease = await _quota.AcquireAsync(key.KeyId, key.Limit, context.RequestAborted);
         request.QuotaLease = lease;
         return lease.Decision switch
         {
             QuotaDecision.Exhausted => ErrorCatalog.QuotaExceeded(_quotaOptions.LimitMessage),
+            QuotaDecision.Shed => ErrorCatalog.Overloaded(),
             QuotaDecision.StoreUnavailable when _quotaOptions.FailureMode == QuotaFailureMode.Closed => ErrorCatalog.ServiceUnavailable(),
             _ => null,
         };

@@ -20,14 +20,15 @@ public sealed class KeyDirectory(KeyTable keyTable, TableStoreCircuit circuit, I
 
     /// <summary>
     /// The record of <paramref name="keyId"/>: found, not registered, or unknown because the table has never
-    /// been read and cannot be now.
+    /// been read and cannot be now. Only the first read waits, and <paramref name="cancellationToken"/> ends that wait
+    /// (not the shared read, which other requests wait on too).
     /// </summary>
-    public async ValueTask<KeyLookup> FindAsync(string keyId)
+    public async ValueTask<KeyLookup> FindAsync(string keyId, CancellationToken cancellationToken = default)
     {
         var snapshot = Volatile.Read(ref _snapshot);
         if (snapshot is null)
         {
-            snapshot = await RefreshAsync();
+            snapshot = await RefreshAsync().WaitAsync(cancellationToken);
             if (snapshot is null)
             {
                 return KeyLookup.Unavailable;

@@ -13,10 +13,10 @@ public sealed class KeyResolver(KeyDirectory directory, IOptions<AuthOptions> au
     private readonly AuthMode _mode = authOptions.Value.Mode;
     private readonly QuotaOptions _quota = quotaOptions.Value;
 
-    public async ValueTask<ResolvedKey> ResolveAsync(string apiKey)
+    public async ValueTask<ResolvedKey> ResolveAsync(string apiKey, CancellationToken cancellationToken = default)
     {
         var keyId = ApiKeyHash.Of(apiKey);
-        var lookup = await directory.FindAsync(keyId);
+        var lookup = await directory.FindAsync(keyId, cancellationToken);
         if (lookup.Record is { } record)
         {
             return record.Disabled

@@ -92,6 +92,13 @@ public static class ErrorCatalog
     public static ProxyError ServiceUnavailable() =>
         new(FailureKind.QuotaStoreUnavailable, StatusCodes.Status503ServiceUnavailable, "Service unavailable", "server_error", "service_unavailable");
 
+    /// <summary>
+    /// Shed by the quota: too many counter writes in flight, most likely a burst of new keys. The contract's 503 for a proxy
+    /// that sheds load (not a 429: the client's own hour is not used up), with <c>Retry-After: 1</c> from the lease.
+    /// </summary>
+    public static ProxyError Overloaded() =>
+        new(FailureKind.Overloaded, StatusCodes.Status503ServiceUnavailable, "Service unavailable", "server_error", "overloaded");
+
     public static ProxyError UpstreamTimeout(TimeSpan timeout) =>
         new(FailureKind.UpstreamTimeout, StatusCodes.Status504GatewayTimeout,
             $"Gateway Timeout: the upstream sent nothing for {timeout.TotalSeconds:0.###} seconds.", "server_error", "upstream_timeout");

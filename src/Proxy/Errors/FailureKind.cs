@@ -19,4 +19,7 @@ public enum FailureKind
     StreamError,
     Internal,
     QuotaStoreUnavailable,
+
+    /// <summary>Shed: more quota-store writes were in flight or waiting than the process allows (issue 12).</summary>
+    Overloaded,
 }

@@ -18,6 +18,7 @@ public static class FailureKindNames
         FailureKind.StreamError => "stream_error",
         FailureKind.Internal => "internal",
         FailureKind.QuotaStoreUnavailable => "quota_store_unavailable",
+        FailureKind.Overloaded => "overloaded",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

@@ -7,29 +7,35 @@ namespace Proxy.Quota;
 /// share one conditional write per round instead of racing each other into 412s; a round grants as many of
 /// them as the limit leaves and refuses the rest. Once the window is known to be used up, refusals need no
 /// storage call at all: a window's count never goes down inside the hour.
+/// While the store cannot count (issue 12), the counter goes on counting in memory: what it admits uncounted adds to
+/// what it knows of the stored count, so this process never admits more than the limit in the hour, and the next
+/// write for the key adds those admissions to the stored count, which so catches up.
 /// </summary>
-internal sealed class KeyWindowCounter(QuotaCounterStore store, string keyId, QuotaWindow window, TimeSpan storeTimeout, TimeProvider timeProvider)
+internal sealed class KeyWindowCounter(QuotaCounterStore store, QuotaStoreGate gate, string keyId, QuotaWindow window, TimeSpan storeTimeout, TimeProvider timeProvider)
 {
     private readonly object _gate = new();
     private List<Waiter> _pending = [];
     private bool _writing;
-    // Written only by the one write loop, under the gate so that AcquireAsync reads them whole.
+
+    // The stored count and its ETag as last read or written, and the admissions made since without the store; all
+    // under the gate (the write loop sets the first two, a request admitted uncounted the third).
     private long _count;
     private ETag? _etag;
+    private long _uncounted;
 
     public QuotaWindow Window { get; } = window;
 
     /// <summary>
-    /// Counts one request against <paramref name="limit"/>: the window's count including it, or null when the limit
-    /// is used up. Throws when the store cannot be reached in time.
+    /// Counts one request against <paramref name="limit"/>. A request whose client leaves before its round starts is taken
+    /// out of it, so that it uses up nothing, and its wait ends in an <see cref="OperationCanceledException"/>.
     /// </summary>
-    public Task<long?> AcquireAsync(long limit)
+    public Task<KeyWindowAnswer> AcquireAsync(long limit, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (_etag is not null && _count >= limit)
+            if (_etag is not null && _uncounted == 0 && _count >= limit)
             {
-                return Task.FromResult<long?>(null);
+                return Task.FromResult(new KeyWindowAnswer(QuotaDecision.Exhausted));
             }
 
             var waiter = new Waiter(limit);
@@ -40,8 +46,47 @@ internal sealed class KeyWindowCounter(QuotaCounterStore store, string keyId, Qu
                 _ = WriteRoundsAsync();
             }
 
-            return waiter.Completion.Task;
+            return cancellationToken.CanBeCanceled ? WaitAsync(waiter, cancellationToken) : waiter.Completion.Task;
         }
+    }
+
+    /// <summary>Admits one request without the store if this process's own count leaves room for it, and counts it.</summary>
+    public bool TryAdmitUncounted(long limit)
+    {
+        lock (_gate)
+        {
+            if (_count + _uncounted >= limit)
+            {
+                return false;
+            }
+
+            _uncounted++;
+            return true;
+        }
+    }
+
+    /// <summary>Whether this process's own count says the window is used up.</summary>
+    public bool IsExhausted(long limit)
+    {
+        lock (_gate)
+        {
+            return _count + _uncounted >= limit;
+        }
+    }
+
+    private async Task<KeyWindowAnswer> WaitAsync(Waiter waiter, CancellationToken cancellationToken)
+    {
+        using var registration = cancellationToken.Register(static state =>
+        {
+            var (counter, waiter) = ((KeyWindowCounter, Waiter))state!;
+            lock (counter._gate)
+            {
+                counter._pending.Remove(waiter);
+            }
+
+            waiter.Completion.TrySetCanceled();
+        }, (this, waiter));
+        return await waiter.Completion.Task;
     }
 
     private async Task WriteRoundsAsync()
@@ -49,6 +94,7 @@ internal sealed class KeyWindowCounter(QuotaCounterStore store, string keyId, Qu
         while (true)
         {
             List<Waiter> round;
+            bool newKey;
             lock (_gate)
             {
                 if (_pending.Count == 0)
@@ -59,6 +105,14 @@ internal sealed class KeyWindowCounter(QuotaCounterStore store, string keyId, Qu
 
                 round = _pending;
                 _pending = [];
+                newKey = _etag is null;
+            }
+
+            using var permit = await gate.EnterAsync(newKey);
+            if (permit is null)
+            {
+                CompleteAll(round, QuotaDecision.Shed);
+                continue;
             }
 
             try
@@ -66,12 +120,10 @@ internal sealed class KeyWindowCounter(QuotaCounterStore store, string keyId, Qu
                 using var timeout = new CancellationTokenSource(storeTimeout, timeProvider);
                 await WriteRoundAsync(round, timeout.Token);
             }
-            catch (Exception e)
+            catch (Exception)
             {
-                foreach (var waiter in round)
-                {
-                    waiter.Completion.TrySetException(e);
-                }
+                // Whatever the store said or failed to say, these requests were not counted; the limiter decides them.
+                CompleteAll(round, QuotaDecision.StoreUnavailable);
             }
         }
     }
@@ -81,31 +133,41 @@ internal sealed class KeyWindowCounter(QuotaCounterStore store, string keyId, Qu
         var grants = new bool[round.Count];
         while (true)
         {
+            long count, uncounted;
+            ETag? etag;
+            lock (_gate)
+            {
+                (count, uncounted, etag) = (_count, _uncounted, _etag);
+            }
+
+            // Admissions made without the store count as if stored: they go into this write.
+            var known = count + uncounted;
             var granted = 0;
             for (var i = 0; i < round.Count; i++)
             {
-                grants[i] = _count + granted < round[i].Limit;
+                grants[i] = known + granted < round[i].Limit;
                 granted += grants[i] ? 1 : 0;
             }
 
-            if (granted == 0 && _etag is not null)
+            if (granted == 0 && uncounted == 0 && etag is not null)
             {
-                Complete(round, grants, _count);
+                Complete(round, grants, known);
                 return;
             }
 
-            var newCount = _count + granted;
-            var etag = _etag is { } current
+            var newCount = known + granted;
+            var written = etag is { } current
                 ? await store.TryReplaceAsync(keyId, Window, newCount, current, cancellationToken)
                 : await store.TryInsertAsync(keyId, Window, newCount, cancellationToken);
-            if (etag is not null)
+            if (written is not null)
             {
-                Complete(round, grants, _count);
                 lock (_gate)
                 {
-                    (_count, _etag) = (newCount, etag);
+                    (_count, _etag) = (newCount, written);
+                    _uncounted -= uncounted;
                 }
 
+                Complete(round, grants, known);
                 return;
             }
 
@@ -124,7 +186,15 @@ internal sealed class KeyWindowCounter(QuotaCounterStore store, string keyId, Qu
         var position = countBefore;
         for (var i = 0; i < round.Count; i++)
         {
-            round[i].Completion.TrySetResult(grants[i] ? ++position : null);
+            round[i].Completion.TrySetResult(grants[i] ? new(QuotaDecision.Admitted, ++position) : new(QuotaDecision.Exhausted));
+        }
+    }
+
+    private static void CompleteAll(List<Waiter> round, QuotaDecision decision)
+    {
+        foreach (var waiter in round)
+        {
+            waiter.Completion.TrySetResult(new(decision));
         }
     }
 
@@ -132,6 +202,6 @@ internal sealed class KeyWindowCounter(QuotaCounterStore store, string keyId, Qu
     {
         public long Limit { get; } = limit;
 
-        public TaskCompletionSource<long?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<KeyWindowAnswer> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -14,4 +14,7 @@ public enum QuotaDecision
 
     /// <summary>Table storage could not count it; the failure mode decides.</summary>
     StoreUnavailable,
+
+    /// <summary>Too many counter writes were in flight or waiting: refused (503) without asking the store, and not counted.</summary>
+    Shed,
 }

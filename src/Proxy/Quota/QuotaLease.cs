@@ -11,6 +11,8 @@ public sealed class QuotaLease
 
     public static readonly QuotaLease StoreUnavailable = new(QuotaDecision.StoreUnavailable, 0, 0, TimeSpan.Zero);
 
+    public static readonly QuotaLease Shed = new(QuotaDecision.Shed, 0, 0, TimeSpan.Zero);
+
     public QuotaLease(QuotaDecision decision, long limit, long remaining, TimeSpan resetAfter)
     {
         Decision = decision;
@@ -21,7 +23,7 @@ public sealed class QuotaLease
 
     public QuotaDecision Decision { get; }
 
-    public bool IsAcquired => Decision != QuotaDecision.Exhausted;
+    public bool IsAcquired => Decision is not (QuotaDecision.Exhausted or QuotaDecision.Shed);
 
     /// <summary>Whether the rate-limit headers apply: the request was counted, or refused by the count.</summary>
     public bool IsCounted => Decision is QuotaDecision.Admitted or QuotaDecision.Exhausted;

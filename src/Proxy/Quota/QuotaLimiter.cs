@@ -6,14 +6,17 @@ namespace Proxy.Quota;
 
 /// <summary>
 /// Counts requests per key and UTC hour in Table storage, exactly across any number of processes:
-/// with limit L and N concurrent requests on one key, min(N, L) are admitted.
+/// with limit L and N concurrent requests on one key, min(N, L) are admitted. While the store cannot count, each
+/// process counts in memory and admits (fail-open) at most L per key in the hour.
 /// </summary>
-public sealed class QuotaLimiter
+public sealed class QuotaLimiter : IDisposable
 {
     private readonly QuotaCounterStore _store;
     private readonly TableStoreCircuit _circuit;
+    private readonly QuotaStoreGate _gate;
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _storeTimeout;
+    private readonly QuotaFailureMode _failureMode;
 
     // This hour's counters by key. Counters of past hours are dropped when the hour turns, so memory is
     // bounded by the keys seen in one hour.
@@ -24,12 +27,17 @@ public sealed class QuotaLimiter
     {
         _store = store;
         _circuit = circuit;
+        _gate = new QuotaStoreGate(options, timeProvider);
         _timeProvider = timeProvider;
         _storeTimeout = options.Value.StoreTimeout;
+        _failureMode = options.Value.FailureMode;
     }
 
-    /// <summary>Counts one request of <paramref name="keyId"/> against <paramref name="limit"/> (null: no limit).</summary>
-    public async ValueTask<QuotaLease> AcquireAsync(string keyId, int? limit)
+    /// <summary>
+    /// Counts one request of <paramref name="keyId"/> against <paramref name="limit"/> (null: no limit). Throws an
+    /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> (the client leaving) ends the wait.
+    /// </summary>
+    public async ValueTask<QuotaLease> AcquireAsync(string keyId, int? limit, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(keyId);
         if (limit is null)
@@ -37,29 +45,44 @@ public sealed class QuotaLimiter
             return QuotaLease.Unlimited;
         }
 
+        var window = QuotaWindow.Containing(_timeProvider.GetUtcNow());
+        var counter = CounterFor(keyId, window);
         if (_circuit.IsOpen)
         {
-            return QuotaLease.StoreUnavailable;
+            return WithoutStore(counter, limit.Value, window);
         }
 
-        var now = _timeProvider.GetUtcNow();
-        var window = QuotaWindow.Containing(now);
-        var counter = CounterFor(keyId, window);
-        try
+        var answer = await counter.AcquireAsync(limit.Value, cancellationToken);
+        switch (answer.Decision)
         {
-            var count = await counter.AcquireAsync(limit.Value);
-            var resetAfter = window.ResetAfter(_timeProvider.GetUtcNow());
-            return count is { } position
-                ? new QuotaLease(QuotaDecision.Admitted, limit.Value, limit.Value - position, resetAfter)
-                : new QuotaLease(QuotaDecision.Exhausted, limit.Value, 0, resetAfter);
-        }
-        catch (Exception)
-        {
-            // Whatever the store said or failed to say, this request cannot be counted; the circuit spares the next ones.
-            _circuit.RecordFailure();
-            return QuotaLease.StoreUnavailable;
+            case QuotaDecision.Admitted:
+                return new QuotaLease(QuotaDecision.Admitted, limit.Value, limit.Value - answer.Count, window.ResetAfter(_timeProvider.GetUtcNow()));
+            case QuotaDecision.Exhausted:
+                return Exhausted(limit.Value, window);
+            case QuotaDecision.Shed:
+                return QuotaLease.Shed;
+            default:
+                // The store failed this request's write; the circuit spares the next ones the wait.
+                _circuit.RecordFailure();
+                return WithoutStore(counter, limit.Value, window);
         }
     }
+
+    public void Dispose() => _gate.Dispose();
+
+    /// <summary>
+    /// The store cannot count: this process's own count decides. Fail-open admits uncounted while it leaves room, and
+    /// counts the admission; fail-closed admits nothing. Either way a key this process knows is used up gets the 429.
+    /// </summary>
+    private QuotaLease WithoutStore(KeyWindowCounter counter, int limit, QuotaWindow window)
+    {
+        // Under fail-closed, StoreUnavailable is the handler's 503.
+        var hasRoom = _failureMode == QuotaFailureMode.Open ? counter.TryAdmitUncounted(limit) : !counter.IsExhausted(limit);
+        return hasRoom ? QuotaLease.StoreUnavailable : Exhausted(limit, window);
+    }
+
+    private QuotaLease Exhausted(int limit, QuotaWindow window) =>
+        new(QuotaDecision.Exhausted, limit, 0, window.ResetAfter(_timeProvider.GetUtcNow()));
 
     private KeyWindowCounter CounterFor(string keyId, QuotaWindow window)
     {
@@ -86,5 +109,5 @@ public sealed class QuotaLimiter
         return fresh;
     }
 
-    private KeyWindowCounter NewCounter(string keyId, QuotaWindow window) => new(_store, keyId, window, _storeTimeout, _timeProvider);
+    private KeyWindowCounter NewCounter(string keyId, QuotaWindow window) => new(_store, _gate, keyId, window, _storeTimeout, _timeProvider);
 }

@@ -20,6 +20,21 @@ public sealed class QuotaOptions
     /// <summary>How often, once the store has failed, a background probe checks whether it is back.</summary>
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Counter writes in flight at once in this process (each holds one for a round of one key's requests). Client
+    /// traffic alone must not be able to slow the store past <see cref="StoreTimeout"/> and so open the circuit (issue 12).
+    /// </summary>
+    public int MaxConcurrentStoreWrites { get; set; } = 32;
+
+    /// <summary>
+    /// Of those, the writes for keys this process holds no counter row of yet this hour: in pass-through mode any string
+    /// is a key, so made-up keys are the cheap way to make the store insert rows, and they get the smaller share.
+    /// </summary>
+    public int MaxConcurrentNewKeys { get; set; } = 8;
+
+    /// <summary>Write rounds that may wait for a permit; beyond it, or after waiting <see cref="StoreTimeout"/>, a request is shed (503).</summary>
+    public int StoreQueueLimit { get; set; } = 128;
+
     /// <summary>Counters live in one table per UTC day, named this prefix plus <c>yyyyMMdd</c>.</summary>
     public string TablePrefix { get; set; } = "quota";
 

@@ -25,6 +25,16 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
             failures.Add("Proxy__Quota__StoreTimeout and Proxy__Quota__ProbeInterval must be positive.");
         }
 
+        if (options.MaxConcurrentStoreWrites < 1 || options.MaxConcurrentNewKeys < 1 || options.MaxConcurrentNewKeys > options.MaxConcurrentStoreWrites)
+        {
+            failures.Add("Proxy__Quota__MaxConcurrentStoreWrites and Proxy__Quota__MaxConcurrentNewKeys must be at least 1, the second no more than the first.");
+        }
+
+        if (options.StoreQueueLimit < 0)
+        {
+            failures.Add("Proxy__Quota__StoreQueueLimit must be 0 or more.");
+        }
+
         if (options.TablePrefix.Length is < 3 or > 55 || !char.IsAsciiLetter(options.TablePrefix[0]) || !options.TablePrefix.All(char.IsAsciiLetterOrDigit))
         {
             failures.Add("Proxy__Quota__TablePrefix must be 3 to 55 letters and digits, starting with a letter (a table name with the date appended).");

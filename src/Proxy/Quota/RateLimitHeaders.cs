@@ -9,14 +9,23 @@ namespace Proxy.Quota;
 /// Writes a lease's metadata as headers, on admitted and refused responses alike: the de facto
 /// <c>X-RateLimit-*</c> trio and the IETF draft's <c>RateLimit-Policy</c> / <c>RateLimit</c> fields;
 /// on a refusal also <c>Retry-After</c>, and <c>x-should-retry: false</c> when the wait is longer than
-/// OpenAI SDKs are willing to sleep (60 s), which otherwise retry a 429 twice at once.
+/// OpenAI SDKs are willing to sleep (60 s), which otherwise retry a 429 twice at once. A shed request gets
+/// <c>Retry-After: 1</c> alone: it was not counted.
 /// </summary>
 internal static class RateLimitHeaders
 {
     private const int LongestWaitSdksHonour = 60;
+    private const string ShedRetryAfterSeconds = "1";
 
     public static void Write(IHeaderDictionary headers, QuotaLease lease)
     {
+        if (lease.Decision == QuotaDecision.Shed)
+        {
+            // A shed is a moment's congestion, not the key's hour used up: come back in a second.
+            headers[HeaderNames.RetryAfter] = ShedRetryAfterSeconds;
+            return;
+        }
+
         if (!lease.IsCounted)
         {
             return;

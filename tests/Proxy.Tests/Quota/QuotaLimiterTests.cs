@@ -103,6 +103,35 @@ public sealed class QuotaLimiterTests(StandaloneHostFixture fixture, ITestOutput
     }
 
     [Fact]
+    public async Task AcquireAsync_MoreNewKeysAtOnceThanAllowed_ShedsTheRestWithoutOpeningTheCircuit()
+    {
+        using var blackHole = new BlackHoleListener();
+        var time = new FakeTimeProvider(s_halfMinuteBeforeEleven);
+        using var harness = new QuotaHarness(AzuriteProcess.ConnectionStringFor(blackHole.Port), time, new Dictionary<string, string?>
+        {
+            ["Proxy:Quota:MaxConcurrentStoreWrites"] = "1",
+            ["Proxy:Quota:MaxConcurrentNewKeys"] = "1",
+            ["Proxy:Quota:StoreQueueLimit"] = "0",
+        });
+        var limiter = harness.Get<QuotaLimiter>();
+        var circuit = harness.Get<Proxy.Storage.TableStoreCircuit>();
+
+        // The first new key holds the one permit, waiting on a store that never answers; the second finds none.
+        var waiting = limiter.AcquireAsync(QuotaHarness.NewKeyId(), 5).AsTask();
+        var shed = await limiter.AcquireAsync(QuotaHarness.NewKeyId(), 5);
+
+        Assert.Equal(QuotaDecision.Shed, shed.Decision);
+        Assert.False(shed.IsAcquired);
+        Assert.False(circuit.IsOpen, "a shed request is not a store failure");
+        Assert.False(waiting.IsCompleted);
+
+        // Only the store call that really timed out opens the circuit.
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(QuotaDecision.StoreUnavailable, (await waiting.WaitAsync(TimeSpan.FromSeconds(30))).Decision);
+        Assert.True(circuit.IsOpen);
+    }
+
+    [Fact]
     public async Task AcquireAsync_TierWithoutLimit_CountsNothing()
     {
         using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, new FakeTimeProvider(s_halfMinuteBeforeEleven));

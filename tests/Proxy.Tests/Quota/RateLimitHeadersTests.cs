@@ -54,4 +54,15 @@ public sealed class RateLimitHeadersTests
 
         Assert.Empty(headers);
     }
+
+    [Fact]
+    public void Write_ShedLease_SaysRetryInASecondAndClaimsNoCount()
+    {
+        var headers = new HeaderDictionary();
+
+        RateLimitHeaders.Write(headers, QuotaLease.Shed);
+
+        Assert.Equal("1", headers["Retry-After"]);
+        Assert.Single(headers);
+    }
 }
