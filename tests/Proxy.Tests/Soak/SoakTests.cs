@@ -33,6 +33,7 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
     private const int RequestsPerRollingKey = 30;
     private const int KeyCount = HotKeys + (MaxRequests / RequestsPerRollingKey) + 3;
     private const int IdleFloodConnections = 3000;
+    private const int BurstRequests = 1500;
     private const int MaxIdleConnections = 1000;
     private const string Killed = "A";
     private const string Restarted = "A2";
@@ -59,6 +60,7 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
     private TimeSpan? _killedAt;
     private TimeSpan? _queueDownAt;
     private (IdleConnectionFlood.FloodReport Opened, IdleConnectionFlood.FloodReport Held)? _idleFlood;
+    private Burst _burst = new(0, 0, 0, 0, 0);
 
     private enum Kind
     {
@@ -105,7 +107,8 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
             var load = Enumerable.Range(0, Workers).Select(worker => WorkerAsync(new Random(worker + 1)))
                 .Append(AbortWorkerAsync(new Random(101)))
                 .Append(HostileWorkerAsync(new Random(202)))
-                .Append(IdleConnectionAttackAsync(slots.Single(slot => slot.Name == Survivor)));
+                .Append(IdleConnectionAttackAsync(slots.Single(slot => slot.Name == Survivor)))
+                .Append(MadeUpKeyBurstAsync(slots.Single(slot => slot.Name == Survivor)));
             var chaos = ChaosAsync(table, queue, relay, async () =>
             {
                 var restarted = new ProxySlot(Restarted, await fixture.StartProxyAsync(relay.BaseAddress, Settings(storage, queueName, tableName, archive: true)));
@@ -367,6 +370,37 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
     }
 
     /// <summary>
+    /// At 13 s, while the Table service is back: a burst of requests with made-up keys, each new to the quota, at a
+    /// concurrency that would open the circuit if client traffic alone could. Each key has limit 1 here by its share of
+    /// the burst: none may be admitted more than once per process lifetime.
+    /// </summary>
+    private async Task MadeUpKeyBurstAsync(ProxySlot target)
+    {
+        await UntilAsync(13);
+        var start = _clock.Elapsed;
+        using var client = ProxyFixture.ClientFor(target.Process, withKey: false);
+        client.Timeout = s_answerBound;
+        var statuses = new ConcurrentBag<int>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, BurstRequests), new ParallelOptions { MaxDegreeOfParallelism = 48 }, async (i, cancellationToken) =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/echo?burst={_run}");
+            request.Headers.Authorization = new("Bearer", $"sk-burst-{_run}-{i}");
+            try
+            {
+                using var response = await client.SendAsync(request, cancellationToken);
+                statuses.Add((int)response.StatusCode);
+            }
+            catch (HttpRequestException)
+            {
+                statuses.Add(0);
+            }
+        });
+        _burst = new Burst(BurstRequests, BurstRequests, statuses.Count(status => status == 200), statuses.Count(status => status == 503),
+            statuses.Count(status => status is not (200 or 503)));
+        _faults.Enqueue(new Fault($"{BurstRequests} requests with made-up keys to {target.Name}", start, _clock.Elapsed));
+    }
+
+    /// <summary>
     /// From 8 s to 30 s: idle connections to one proxy, more than it keeps idle, while the load goes on through it.
     /// </summary>
     private async Task IdleConnectionAttackAsync(ProxySlot target)
@@ -601,6 +635,9 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
         var twice = sequences.Count - sequences.Distinct().Count();
         var hitsByKey = sequences.Distinct().GroupBy(sequence => _keyOfRequest[sequence]).ToDictionary(group => group.Key, group => group.Count());
 
+        // While the store is away each process counts in memory and refuses beyond the limit, so fail-open admissions are
+        // bounded too: at most the limit per key, hour and process lifetime (a restarted process starts from nothing).
+        var lifetimes = slots.Count;
         var mostBeyondFailOpen = 0;
         var mostWithFailOpen = 0;
         var violations = new List<string>();
@@ -612,9 +649,9 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
             mostBeyondFailOpen = Math.Max(mostBeyondFailOpen, counted);
             mostWithFailOpen = admittedUncounted > 0 ? Math.Max(mostWithFailOpen, hits) : mostWithFailOpen;
 
-            if (counted > allowance)
+            if (counted > allowance || hits > allowance * lifetimes)
             {
-                violations.Add($"key {key} ({keyIdOf[key]}): {hits} upstream requests, {admittedUncounted} fail-open, allowance {allowance}");
+                violations.Add($"key {key} ({keyIdOf[key]}): {hits} upstream requests, {admittedUncounted} fail-open, allowance {allowance} ({allowance * lifetimes} over {lifetimes} process lifetimes)");
             }
         }
 
@@ -622,14 +659,15 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
             .GroupBy(outcome => outcome.Key).Select(group => group.Count()).DefaultIfEmpty().Max();
         var keysOverLimit = outcomes.Where(IsQuotaRefusal).Select(outcome => outcome.Key).Distinct().Count();
         var maxStored = stored.Values.DefaultIfEmpty().Max();
-        Check(violations.Count == 0 && maxStored <= Limit && twice == 0, failures,
+        Check(violations.Count == 0 && maxStored <= Limit * lifetimes && twice == 0, failures,
             $"No over-admission: over {hitsByKey.Count} keys that reached the upstream ({keysOverLimit} refused with 429 after their limit), " +
             $"the most upstream requests any key got beyond its fail-open admissions is {mostBeyondFailOpen} against a limit of {Limit} per hour; " +
             $"reported separately, fail-open admitted {failOpen.Count} requests uncounted across {failOpenByKey.Count} keys, taking those keys to at most " +
-            $"{mostWithFailOpen} upstream requests (records: {failOpenFromRows.Count} archived rows, {failOpenFromLogs.Count} log lines; clients saw " +
+            $"{mostWithFailOpen} upstream requests (bound {Limit * lifetimes}: the limit in each of {lifetimes} process lifetimes) (records: {failOpenFromRows.Count} archived rows, {failOpenFromLogs.Count} log lines; clients saw " +
             $"{seenFailOpen.Count} responses without rate-limit headers; {failedToo.Count} of those requests also failed and so had two records under one " +
             $"request id, of which the archive kept both {keptBoth} times); most counted admissions a client saw for one key: {countedAdmitted}; " +
-            $"highest stored count {maxStored}; {sequences.Count} upstream requests from the load, {twice} seen twice" +
+            $"highest stored count {maxStored} (bound {Limit * lifetimes}); {sequences.Count} upstream requests from the load, {twice} seen twice; " +
+            $"a burst of {_burst.Sent} requests with {_burst.Keys} made-up keys: {_burst.Admitted} admitted, {_burst.Shed} shed with 503, {_burst.Other} other answers" +
             (violations.Count == 0 ? string.Empty : "; VIOLATIONS: " + string.Join("; ", violations)));
     }
 
@@ -657,7 +695,7 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
 
     private void CheckNothingLeaks(List<Outcome> outcomes, List<TableEntity> rows, List<ProxySlot> slots, int upstreamBefore, List<string> failures)
     {
-        string[] secrets = [.. _keys, .. _hostileKeys, ProxyFixture.UpstreamKey, "AccountKey", "Eby8vdM02x", "Bearer ", "   at ", "Exception"];
+        string[] secrets = [.. _keys, .. _hostileKeys, $"sk-burst-{_run}", ProxyFixture.UpstreamKey, "AccountKey", "Eby8vdM02x", "Bearer ", "   at ", "Exception"];
         var bodies = outcomes.Select(outcome => outcome.Body).ToList();
         var recordTexts = rows.Select(row => string.Join("\n", ((IDictionary<string, object>)row).Values.OfType<string>())).ToList();
         var logLines = slots.SelectMany(slot => slot.Process.Output).ToList();
@@ -733,7 +771,7 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
 
         if (outcome.Status is { } status && status >= 400)
         {
-            var quotaOrFlap = IsQuotaRefusal(outcome) || (status == 502 && outcome.Kind != Kind.Hostile);
+            var quotaOrFlap = IsQuotaRefusal(outcome) || IsShed(outcome) || (status == 502 && outcome.Kind != Kind.Hostile);
             if (outcome.ExpectedStatus is { } expected && status != expected && !quotaOrFlap)
             {
                 return $"status {outcome.Status}, expected {expected}";
@@ -775,6 +813,10 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
     /// <summary>A keyed request the proxy let through without rate-limit headers: admitted uncounted.</summary>
     private static bool IsFailOpen(Outcome outcome) =>
         outcome.Kind != Kind.Hostile && outcome.Status is not null && !outcome.Counted && outcome.RequestId is not null;
+
+    /// <summary>A counter write shed under load: 503 with the proxy's own message, the client's hour untouched.</summary>
+    private static bool IsShed(Outcome outcome) =>
+        outcome.Status == 503 && outcome.Body.Contains("\"code\":\"overloaded\"", StringComparison.Ordinal);
 
     private static bool IsQuotaRefusal(Outcome outcome) =>
         outcome.Status == 429 && outcome.Body.Contains(ErrorCatalog.FreeTierLimitMessage[..20], StringComparison.Ordinal);
@@ -830,6 +872,9 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
 
         public void Dispose() => Client.Dispose();
     }
+
+    /// <summary>What the burst of made-up keys got.</summary>
+    private sealed record Burst(int Sent, int Keys, int Admitted, int Shed, int Other);
 
     /// <summary>A fault and when it held, on the load's clock.</summary>
     private sealed record Fault(string What, TimeSpan Start, TimeSpan End)
