@@ -17,7 +17,7 @@ public abstract class AnonymousFailureFloodTests(ProxyFixture fixture, ITestOutp
     private const int KeyedErrors = 50;
 
     /// <summary>Bounded by count: the Functions host serves one request in several times the standalone host's time.</summary>
-    private int RequestsPerConnection => fixture.Kind == ProxyHostKind.Functions ? 1_000 : 4_000;
+    private int RequestsPerConnection => fixture.Kind == ProxyHostKind.Functions ? 1_000 : 5_000;
 
     [Fact]
     public async Task PipelinedAnonymous404Flood_LosesNoKeyedRecordAndCountsEveryAnonymousFailure()
@@ -33,11 +33,18 @@ public abstract class AnonymousFailureFloodTests(ProxyFixture fixture, ITestOutp
         var tally = new FailureQueueTally(fixture.Azurite.ConnectionString, queueName);
 
         var clock = Stopwatch.StartNew();
-        var flood = Task.WhenAll(Enumerable.Range(0, Connections).Select(_ => PipelineNotFoundsAsync(proxy.Port, RequestsPerConnection)));
-        var keyed = SendKeyedErrorsAsync(client);
-        var notFounds = (await flood).Sum();
-        var floodTime = clock.Elapsed;
-        var keyedIds = await keyed;
+        var floodTime = TimeSpan.Zero;
+        async Task<int> FloodAsync()
+        {
+            var counts = await Task.WhenAll(Enumerable.Range(0, Connections).Select(_ => PipelineNotFoundsAsync(proxy.Port, RequestsPerConnection)));
+            floodTime = clock.Elapsed;
+            return counts.Sum();
+        }
+
+        var flood = FloodAsync();
+        var keyedIds = await SendKeyedErrorsDuringTheFloodAsync(client);
+        var keyedTime = clock.Elapsed;
+        var notFounds = await flood;
         Assert.Equal(Connections * RequestsPerConnection, notFounds);
 
         long KeyedArrived() => keyedIds.Count(id => tally.Records.Any(record => (string?)record["requestId"] == id));
@@ -49,7 +56,7 @@ public abstract class AnonymousFailureFloodTests(ProxyFixture fixture, ITestOutp
             await tally.ReceiveAvailableAsync();
         }
         while ((KeyedArrived() < KeyedErrors || AnonymousCounted() < notFounds) && DateTime.UtcNow < deadline);
-        output.WriteLine($"{notFounds} anonymous 404s in {floodTime.TotalSeconds:F1} s over {Connections} connections; " +
+        output.WriteLine($"{notFounds} anonymous 404s in {floodTime.TotalSeconds:F2} s over {Connections} connections, the {KeyedErrors} keyed errors done at {keyedTime.TotalSeconds:F2} s; " +
             $"{KeyedArrived()} of {KeyedErrors} keyed records and {AnonymousCounted()} anonymous failures counted {clock.Elapsed.TotalSeconds:F1} s after the flood began");
         Assert.Equal(KeyedErrors, KeyedArrived());
 
@@ -97,19 +104,17 @@ public abstract class AnonymousFailureFloodTests(ProxyFixture fixture, ITestOutp
         return count;
     }
 
-    /// <summary>Keyed upstream errors, a few at a time, while the flood runs.</summary>
-    private static async Task<List<string>> SendKeyedErrorsAsync(HttpClient client)
+    /// <summary>Keyed upstream errors, all at once, once the flood has filled the buffer's share for failures without a key.</summary>
+    private static async Task<List<string>> SendKeyedErrorsDuringTheFloodAsync(HttpClient client)
     {
-        var ids = new List<string>();
-        for (var i = 0; i < KeyedErrors; i++)
+        await Task.Delay(TimeSpan.FromMilliseconds(200));
+        var ids = await Task.WhenAll(Enumerable.Range(0, KeyedErrors).Select(async _ =>
         {
             using var response = await client.GetAsync("/v1/errors/openai/500");
             Assert.Equal(500, (int)response.StatusCode);
-            ids.Add(Assert.Single(response.Headers.GetValues("x-request-id")));
-            await Task.Delay(20);
-        }
-
-        return ids;
+            return Assert.Single(response.Headers.GetValues("x-request-id"));
+        }));
+        return [.. ids];
     }
 }
 
