@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -10,6 +11,9 @@ namespace Proxy.Failures;
 /// <summary>The <c>failures</c> table: queued records archived for analysis, and read back by time range.</summary>
 public sealed class FailureArchive(TableServiceClient tableService, IOptions<FailureOptions> options)
 {
+    private static readonly SearchValues<char> s_notInRowKey = SearchValues.Create(
+        "/\\#?" + string.Concat(Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(code => (char)code)));
+
     private readonly TableClient _table = tableService.GetTableClient(options.Value.TableName);
 
     /// <summary>Parses a queue message; throws <see cref="MalformedFailureMessageException"/> when it is not a record.</summary>
@@ -30,13 +34,22 @@ public sealed class FailureArchive(TableServiceClient tableService, IOptions<Fai
             throw new MalformedFailureMessageException("The message lacks a request id or a timestamp.");
         }
 
+        // The request id is the row key, which Table storage refuses with these characters in it; the proxy's ids are UUIDs.
+        if (record.RequestId.Length > FailureRecordBounds.MaxIdLength || record.RequestId.AsSpan().ContainsAny(s_notInRowKey))
+        {
+            throw new MalformedFailureMessageException("The message's request id cannot be a row key.");
+        }
+
         return record;
     }
 
-    /// <summary>Archives one queue message. Archiving the same record twice leaves one row.</summary>
+    /// <summary>
+    /// Archives one queue message. Archiving the same record twice leaves one row. The record is bounded again, so that
+    /// one from an older proxy or another writer still fits the table's limits instead of ending in the poison queue.
+    /// </summary>
     public async Task ArchiveAsync(string message, CancellationToken cancellationToken = default)
     {
-        var record = Parse(message);
+        var record = FailureRecordBounds.Apply(Parse(message));
         var occurredAt = DateTimeOffset.Parse(record.Timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
         var entity = FailureEntity.From(record, occurredAt);
         try

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Proxy.Errors;
@@ -61,9 +62,17 @@ public sealed class FailureEntity : ITableEntity
 
     public string? Instance { get; set; }
 
+    /// <summary>Aggregated records only; <see cref="Counts"/> is their JSON array, as on the queue.</summary>
+    public long? Count { get; set; }
+
+    public string? Counts { get; set; }
+
+    public string? Since { get; set; }
+
     /// <summary>The partition of the hour <paramref name="time"/> falls in.</summary>
     public static string PartitionOf(DateTimeOffset time) => time.UtcDateTime.ToString("yyyyMMddHH", CultureInfo.InvariantCulture);
 
+    /// <summary>The row of <paramref name="record"/>, which must already be within <see cref="FailureRecordBounds"/>.</summary>
     public static FailureEntity From(FailureRecord record, DateTimeOffset occurredAt) => new()
     {
         PartitionKey = PartitionOf(occurredAt),
@@ -87,6 +96,9 @@ public sealed class FailureEntity : ITableEntity
         RequestBytes = record.RequestBytes,
         ResponseBytes = record.ResponseBytes,
         Instance = record.Instance,
+        Count = record.Count,
+        Counts = record.Counts is { } counts ? JsonSerializer.Serialize(counts, FailureJsonContext.Default.IReadOnlyListFailureCount) : null,
+        Since = record.Since,
     };
 
     public FailureRecord ToRecord() => new()
@@ -110,5 +122,8 @@ public sealed class FailureEntity : ITableEntity
         RequestBytes = RequestBytes,
         ResponseBytes = ResponseBytes,
         Instance = Instance,
+        Count = Count,
+        Counts = Counts is { } counts ? JsonSerializer.Deserialize(counts, FailureJsonContext.Default.IReadOnlyListFailureCount) : null,
+        Since = Since,
     };
 }

@@ -6,4 +6,5 @@ namespace Proxy.Failures;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(FailureRecord))]
+[JsonSerializable(typeof(IReadOnlyList<FailureCount>))]
 public sealed partial class FailureJsonContext : JsonSerializerContext;

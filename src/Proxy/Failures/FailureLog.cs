@@ -22,4 +22,13 @@ internal static partial class FailureLog
     [LoggerMessage(EventId = 4003, Level = LogLevel.Error,
         Message = "Shutdown drain timed out: {Lost} failure records were not sent")]
     public static partial void LostOnShutdown(ILogger logger, int lost);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Error,
+        Message = "Failure queue refused record {RequestId} for good ({Status} {ErrorCode}); dropped, not retried: {Refused} records refused so far")]
+    public static partial void Refused(ILogger logger, int status, string errorCode, string requestId, long refused);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning,
+        Message = "{Count} failures without an accepted key found their share of the buffer ({Capacity} records) full: " +
+                  "counted in one aggregated record ({Pairs} kinds and statuses) instead of one record and log line each")]
+    public static partial void Aggregated(ILogger logger, long count, int pairs, int capacity);
 }

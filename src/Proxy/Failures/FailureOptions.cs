@@ -11,11 +11,23 @@ public sealed class FailureOptions
     /// <summary>The archive table, partitioned by UTC hour and keyed by request id.</summary>
     public string TableName { get; set; } = "failures";
 
-    /// <summary>Records held in memory while the queue is slow or down; past this, new records are dropped and counted.</summary>
+    /// <summary>
+    /// Records of failures with an accepted key held in memory while the queue is slow or down; past this, new ones are
+    /// dropped and counted.
+    /// </summary>
     public int BufferCapacity { get; set; } = 10_000;
 
+    /// <summary>
+    /// The separate share of the buffer for failures without an accepted key (no key, refused before it was read, an
+    /// unknown key); past this, they are counted into aggregated records instead.
+    /// </summary>
+    public int AnonymousBufferCapacity { get; set; } = 1_000;
+
+    /// <summary>How often the count of anonymous failures the buffer had no room for becomes an aggregated record.</summary>
+    public TimeSpan AggregateInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Records sent at once.</summary>
-    public int BatchSize { get; set; } = 32;
+    public int BatchSize { get; set; } = 64;
 
     /// <summary>The standalone archiver moves a message to the poison queue after this many failed attempts (the Functions host reads host.json).</summary>
     public int MaxDequeueCount { get; set; } = 5;

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Queues;
@@ -9,35 +10,54 @@ using Microsoft.Extensions.Options;
 namespace Proxy.Failures;
 
 /// <summary>
-/// Empties the <see cref="FailureReporter"/>'s buffer onto the failure queue, off the request path: in batches,
-/// retrying with backoff for as long as the queue is down (records wait in the buffer meanwhile), and draining
-/// what is left when the host shuts down.
+/// Empties the <see cref="FailureReporter"/>'s buffer onto the failure queue, off the request path: in batches, keyed
+/// failures first, retrying with backoff for as long as the queue is down (records wait in the buffer meanwhile), and
+/// draining what is left when the host shuts down. Every <see cref="FailureOptions.AggregateInterval"/> it closes the
+/// count of anonymous failures the buffer had no room for into one aggregated record. A record the queue refuses for
+/// good is dropped and counted, never retried forever in front of the others (issue 12, item 1).
 /// </summary>
 internal sealed class FailureQueueSender(
-    FailureReporter reporter, QueueServiceClient queueService, IOptions<FailureOptions> options, TimeProvider timeProvider,
-    ILogger<FailureQueueSender> logger) : BackgroundService
+    FailureReporter reporter, FailureRecordFactory records, QueueServiceClient queueService, IOptions<FailureOptions> options,
+    TimeProvider timeProvider, ILogger<FailureQueueSender> logger) : BackgroundService
 {
     private static readonly TimeSpan s_firstRetryDelay = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan s_longestRetryDelay = TimeSpan.FromSeconds(5);
 
     private readonly FailureOptions _options = options.Value;
     private readonly QueueClient _queue = queueService.GetQueueClient(options.Value.QueueName);
+    private DateTimeOffset _nextAggregate;
+    private long _refused;
+
+    private enum SendResult
+    {
+        Sent,
+        Retry,
+        Refused,
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var reader = reporter.Reader;
         var batch = new List<FailureRecord>(_options.BatchSize);
+        _nextAggregate = timeProvider.GetUtcNow() + _options.AggregateInterval;
         try
         {
             // Before the first failure: the Functions host's archive trigger polls this queue from the start, and the
             // storage SDK logs each poll of a queue that does not exist as a 404 warning. Failing here costs nothing:
             // the first send creates it again.
             await CreateQueueAsync(stoppingToken);
-            while (await reader.WaitToReadAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
-                while (batch.Count < _options.BatchSize && reader.TryRead(out var record))
+                Take(batch);
+                if (timeProvider.GetUtcNow() >= _nextAggregate)
                 {
-                    batch.Add(record);
+                    _nextAggregate = timeProvider.GetUtcNow() + _options.AggregateInterval;
+                    AddAggregated(batch);
+                }
+
+                if (batch.Count == 0)
+                {
+                    await WaitForWorkAsync(stoppingToken);
+                    continue;
                 }
 
                 await SendUntilDoneAsync(batch, stoppingToken);
@@ -51,14 +71,46 @@ internal sealed class FailureQueueSender(
         await DrainAsync(batch);
     }
 
-    /// <summary>At shutdown: what is still buffered goes out within the drain timeout, or is counted as lost.</summary>
+    /// <summary>Keyed records first, so that however many anonymous ones wait, a keyed one waits for at most one batch.</summary>
+    private void Take(List<FailureRecord> batch)
+    {
+        while (batch.Count < _options.BatchSize && (reporter.Keyed.TryRead(out var record) || reporter.Anonymous.TryRead(out record)))
+        {
+            batch.Add(record);
+        }
+    }
+
+    private void AddAggregated(List<FailureRecord> batch)
+    {
+        if (reporter.Aggregate.TryClose(out var total, out var since, out var counts))
+        {
+            batch.Add(records.Aggregated(total, since, counts));
+            FailureLog.Aggregated(logger, total, counts.Count, _options.AnonymousBufferCapacity);
+        }
+    }
+
+    /// <summary>Until a record arrives in either share, or the next aggregated record is due.</summary>
+    private async Task WaitForWorkAsync(CancellationToken stoppingToken)
+    {
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var due = _nextAggregate - timeProvider.GetUtcNow();
+        await Task.WhenAny(
+            reporter.Keyed.WaitToReadAsync(waiting.Token).AsTask(),
+            reporter.Anonymous.WaitToReadAsync(waiting.Token).AsTask(),
+            Task.Delay(due > TimeSpan.Zero ? due : TimeSpan.Zero, timeProvider, waiting.Token));
+        await waiting.CancelAsync();
+        stoppingToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>At shutdown: what is still buffered, and the last count, go out within the drain timeout, or are counted as lost.</summary>
     private async Task DrainAsync(List<FailureRecord> unsent)
     {
-        while (reporter.Reader.TryRead(out var record))
+        while (reporter.Keyed.TryRead(out var record) || reporter.Anonymous.TryRead(out record))
         {
             unsent.Add(record);
         }
 
+        AddAggregated(unsent);
         using var drain = new CancellationTokenSource(_options.DrainTimeout, timeProvider);
         try
         {
@@ -70,16 +122,16 @@ internal sealed class FailureQueueSender(
         }
     }
 
-    /// <summary>Sends every record of <paramref name="batch"/>, removing each once the queue has it; retries the rest.</summary>
+    /// <summary>Sends every record of <paramref name="batch"/>, removing each once the queue has it or has refused it for good; retries the rest.</summary>
     private async Task SendUntilDoneAsync(List<FailureRecord> batch, CancellationToken cancellationToken)
     {
         var delay = s_firstRetryDelay;
         while (batch.Count > 0)
         {
-            var sent = await Task.WhenAll(batch.Select(record => TrySendAsync(record, cancellationToken)));
+            var results = await Task.WhenAll(batch.Select(record => TrySendAsync(record, cancellationToken)));
             for (var i = batch.Count - 1; i >= 0; i--)
             {
-                if (sent[i])
+                if (results[i] != SendResult.Retry)
                 {
                     batch.RemoveAt(i);
                 }
@@ -96,24 +148,50 @@ internal sealed class FailureQueueSender(
         }
     }
 
-    private async Task<bool> TrySendAsync(FailureRecord record, CancellationToken cancellationToken)
+    private async Task<SendResult> TrySendAsync(FailureRecord record, CancellationToken cancellationToken)
     {
         var message = JsonSerializer.Serialize(record, FailureJsonContext.Default.FailureRecord);
+
+        // The bounds make this impossible; should a field escape them, the record is refused here rather than by the queue.
+        if (((Encoding.UTF8.GetByteCount(message) + 2) / 3 * 4) > FailureRecordBounds.QueueMessageLimit)
+        {
+            return Refused(record, (int)HttpStatusCode.RequestEntityTooLarge, "MessageTooLarge");
+        }
+
         try
         {
             await _queue.SendMessageAsync(message, cancellationToken);
-            return true;
+            return SendResult.Sent;
         }
         catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
         {
             // The first record into a new storage account (or a storage emulator that restarted) creates the queue.
-            return await CreateQueueAsync(cancellationToken) && await TrySendAsync(record, cancellationToken);
+            return await CreateQueueAsync(cancellationToken) ? await TrySendAsync(record, cancellationToken) : SendResult.Retry;
+        }
+        catch (RequestFailedException e) when (IsPermanent(e.Status))
+        {
+            return Refused(record, e.Status, e.ErrorCode);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // Any other failure (refused, reset, timed out, retries exhausted) leaves the record for the next round.
-            return false;
+            // Any other failure (refused for now, reset, timed out, retries exhausted) leaves the record for the next round.
+            return SendResult.Retry;
         }
+    }
+
+    /// <summary>A 4xx other than 404 (no queue yet), 408 and 429 (try later) says the message itself is wrong: sending it again cannot help.</summary>
+    private static bool IsPermanent(int status) =>
+        status is >= 400 and < 500 and not (int)HttpStatusCode.NotFound and not (int)HttpStatusCode.RequestTimeout and not (int)HttpStatusCode.TooManyRequests;
+
+    private SendResult Refused(FailureRecord record, int status, string? errorCode)
+    {
+        var refused = Interlocked.Increment(ref _refused);
+        if (refused == 1 || refused % 1000 == 0)
+        {
+            FailureLog.Refused(logger, status, errorCode ?? string.Empty, record.RequestId, refused);
+        }
+
+        return SendResult.Refused;
     }
 
     private async Task<bool> CreateQueueAsync(CancellationToken cancellationToken)

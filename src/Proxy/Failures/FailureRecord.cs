@@ -2,11 +2,18 @@ namespace Proxy.Failures;
 
 /// <summary>
 /// One failure, as it goes on the queue and into the archive. Carries no key (only a hash prefix), no
-/// <c>Authorization</c> value and no body beyond the model name.
+/// <c>Authorization</c> value and no body beyond the model name. Every field is bounded (<see cref="FailureRecordBounds"/>).
 /// </summary>
 public sealed record FailureRecord
 {
-    public const int CurrentSchemaVersion = 1;
+    /// <summary>2 added aggregated records and their <see cref="Count"/>, <see cref="Counts"/> and <see cref="Since"/>.</summary>
+    public const int CurrentSchemaVersion = 2;
+
+    /// <summary>
+    /// The kind of a record that stands for many failures of requests without an accepted key, counted rather than
+    /// recorded one by one once their share of the buffer is full. It is not a failure itself.
+    /// </summary>
+    public const string AggregatedKind = "aggregated";
 
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
 
@@ -48,4 +55,13 @@ public sealed record FailureRecord
     public long? ResponseBytes { get; init; }
 
     public string? Instance { get; init; }
+
+    /// <summary>Aggregated records only: how many failures this record stands for.</summary>
+    public long? Count { get; init; }
+
+    /// <summary>Aggregated records only: <see cref="Count"/> by kind and status.</summary>
+    public IReadOnlyList<FailureCount>? Counts { get; init; }
+
+    /// <summary>Aggregated records only: when the first failure it counts happened; the record's timestamp is when the count was closed.</summary>
+    public string? Since { get; init; }
 }

@@ -5,7 +5,11 @@ using Proxy.Requests;
 
 namespace Proxy.Failures;
 
-/// <summary>Builds a failure's record from what the proxy knows of its request; nothing secret goes in.</summary>
+/// <summary>
+/// Builds a failure's record from what the proxy knows of its request; nothing secret goes in, and every field from
+/// the client or the upstream is escaped and cut to its bound (<see cref="FailureRecordBounds"/>) before the log line,
+/// the queue and the archive see it.
+/// </summary>
 public sealed class FailureRecordFactory(TimeProvider timeProvider)
 {
     /// <summary>Which process reported it: the App Service instance in Azure, else host and process id.</summary>
@@ -19,7 +23,7 @@ public sealed class FailureRecordFactory(TimeProvider timeProvider)
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(error);
         var request = ProxyRequestFeature.Get(context);
-        return new FailureRecord
+        return FailureRecordBounds.Apply(new FailureRecord
         {
             RequestId = request.RequestId,
             ClientRequestId = ClientRequestId.Of(context.Request),
@@ -39,6 +43,22 @@ public sealed class FailureRecordFactory(TimeProvider timeProvider)
             RequestBytes = context.Request.ContentLength ?? request.Body?.BytesRead,
             ResponseBytes = request.ResponseBytes ?? context.Response.ContentLength,
             Instance = s_instance,
-        };
+        });
     }
+
+    /// <summary>The record of <paramref name="total"/> anonymous failures counted instead of recorded (<see cref="FailureAggregate"/>).</summary>
+    internal FailureRecord Aggregated(long total, DateTimeOffset since, IReadOnlyList<FailureCount> counts) => FailureRecordBounds.Apply(new FailureRecord
+    {
+        RequestId = Guid.NewGuid().ToString(),
+        Timestamp = ErrorResponseWriter.FormatTimestamp(timeProvider.GetUtcNow()),
+        Method = string.Empty,
+        Path = string.Empty,
+        Kind = FailureRecord.AggregatedKind,
+        Source = "proxy",
+        Message = "Failures of requests without an accepted key, beyond their share of the failure buffer: counted here, by kind and status, instead of one record each.",
+        Count = total,
+        Counts = counts,
+        Since = ErrorResponseWriter.FormatTimestamp(since),
+        Instance = s_instance,
+    });
 }

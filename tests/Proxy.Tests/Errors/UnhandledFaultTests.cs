@@ -38,7 +38,7 @@ public sealed class UnhandledFaultTests
         Assert.Equal(500, body.GetProperty("statusCode").GetInt32());
         Assert.Equal("/v1/chat/completions", body.GetProperty("path").GetString());
 
-        Assert.True(services.GetRequiredService<FailureReporter>().Reader.TryRead(out var record));
+        Assert.True(services.GetRequiredService<FailureReporter>().Keyed.TryRead(out var record));
         Assert.Equal(("internal", 500, "Internal server error"), (record.Kind, record.StatusCode, record.Message));
         Assert.Equal(body.GetProperty("requestId").GetString(), record.RequestId);
     }

@@ -28,6 +28,9 @@ public abstract class FailureArchiveTests(ProxyFixture fixture)
 
         var redelivered = Record("redelivered");
         var afterPoison = Record("after-poison");
+
+        // From another writer, past the table's 32K characters per property: bounded before it is written, not poison.
+        await queue.SendMessageAsync(Record("oversized", upstreamRequestId: new string('r', 40_000)));
         await queue.SendMessageAsync("this is not a failure record");
         await queue.SendMessageAsync(redelivered);
         await queue.SendMessageAsync(redelivered);
@@ -39,11 +42,12 @@ public abstract class FailureArchiveTests(ProxyFixture fixture)
             TimeSpan.FromSeconds(20), "the malformed message reaches the poison queue");
 
         Assert.Equal(1, await ArchivedRows.CountAsync(table, "redelivered"));
+        await Eventually.TrueAsync(async () => await ArchivedRows.CountAsync(table, "oversized") == 1, TimeSpan.FromSeconds(10), "a record too large for the table as sent is archived bounded");
         Assert.Equal("this is not a failure record", Assert.Single((await poison.PeekMessagesAsync()).Value).MessageText);
         await Eventually.TrueAsync(async () => (await queue.PeekMessagesAsync()).Value.Length == 0, TimeSpan.FromSeconds(10), "the queue is empty");
     }
 
-    private static string Record(string requestId) => System.Text.Json.JsonSerializer.Serialize(new FailureRecord
+    private static string Record(string requestId, string? upstreamRequestId = null) => System.Text.Json.JsonSerializer.Serialize(new FailureRecord
     {
         RequestId = requestId,
         Timestamp = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
@@ -53,6 +57,7 @@ public abstract class FailureArchiveTests(ProxyFixture fixture)
         Kind = "upstream_unreachable",
         Source = "upstream",
         Message = "Bad Gateway: the upstream could not be reached.",
+        UpstreamRequestId = upstreamRequestId,
     }, FailureJsonContext.Default.FailureRecord);
 }
 

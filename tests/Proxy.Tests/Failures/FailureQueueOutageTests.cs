@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace Proxy.Tests.Failures;
 
-/// <summary>A queue that is down slows no response, fails no response, and loses no record while the process lives.</summary>
+/// <summary>A queue that is down slows no response, fails no response, and loses no record of a keyed failure while the process lives.</summary>
 public abstract class FailureQueueOutageTests(ProxyFixture fixture, ITestOutputHelper output)
 {
     private const int Requests = 1000;
@@ -21,7 +21,7 @@ public abstract class FailureQueueOutageTests(ProxyFixture fixture, ITestOutputH
             await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
                 ("AzureWebJobsStorage", AzuriteProcess.ConnectionStringFor(fixture.Azurite.TablePort, queuePort)),
                 ("Proxy__Failures__QueueName", queueName));
-            using var client = ProxyFixture.ClientFor(proxy, withKey: false);
+            using var client = ProxyFixture.ClientFor(proxy);
 
             await SendFailingRequestsAsync(client, 100);
             var queueUp = await SendFailingRequestsAsync(client, Requests);
@@ -50,7 +50,10 @@ public abstract class FailureQueueOutageTests(ProxyFixture fixture, ITestOutputH
         }
     }
 
-    /// <summary>Requests without a key: each is a 401 answered by the proxy alone, and each is a failure to report.</summary>
+    /// <summary>
+    /// Keyed requests the upstream answers with a 500: failures with an accepted key, whose records the buffer keeps
+    /// (failures without one, past their share, are counted instead: <see cref="AnonymousFailureFloodTests"/>).
+    /// </summary>
     private static async Task<(List<double> Latencies, List<string> RequestIds)> SendFailingRequestsAsync(HttpClient client, int count)
     {
         var latencies = new List<double>(count);
@@ -61,9 +64,9 @@ public abstract class FailureQueueOutageTests(ProxyFixture fixture, ITestOutputH
             while (Interlocked.Increment(ref next) <= count)
             {
                 var clock = Stopwatch.StartNew();
-                using var response = await client.GetAsync("/v1/models");
+                using var response = await client.GetAsync("/v1/errors/text/500");
                 var elapsed = clock.Elapsed.TotalMilliseconds;
-                Assert.Equal(401, (int)response.StatusCode);
+                Assert.Equal(500, (int)response.StatusCode);
                 lock (latencies)
                 {
                     latencies.Add(elapsed);

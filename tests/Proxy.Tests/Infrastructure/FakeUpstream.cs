@@ -83,7 +83,7 @@ internal sealed class FakeUpstream : IAsyncDisposable
             var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "/";
             var headers = context.Request.Headers.ToDictionary(header => header.Key, header => header.Value.ToString(), StringComparer.OrdinalIgnoreCase);
             Requests.Enqueue(new RecordedRequest(context.Request.Method, target, headers));
-            context.Response.Headers["x-request-id"] = "upstream-" + Guid.NewGuid().ToString("N");
+            context.Response.Headers["x-request-id"] = UpstreamRequestIdFor(context.Request);
             await next(context);
         });
 
@@ -105,6 +105,12 @@ internal sealed class FakeUpstream : IAsyncDisposable
         _app.MapGet("/v1/gzip-error", GzipErrorAsync);
         HostileUpstreamEndpoints.Map(_app);
     }
+
+    /// <summary>Its own request id; <c>?upstreamRequestIdLength=N</c> makes it N characters long, for the bounds on what the proxy keeps of it.</summary>
+    private static string UpstreamRequestIdFor(HttpRequest request) =>
+        int.TryParse(request.Query["upstreamRequestIdLength"], CultureInfo.InvariantCulture, out var length)
+            ? new string('r', length)
+            : "upstream-" + Guid.NewGuid().ToString("N");
 
     private async Task ChatCompletionsAsync(HttpContext context)
     {

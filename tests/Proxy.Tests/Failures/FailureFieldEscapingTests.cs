@@ -1,0 +1,39 @@
+using System.Text;
+using Proxy.Tests.Infrastructure;
+
+namespace Proxy.Tests.Failures;
+
+/// <summary>
+/// Issue 12, item 12: a control character a client sends (here in the model its body names) cannot forge a line of
+/// the console log, and reaches the record as visible text.
+/// </summary>
+public abstract class FailureFieldEscapingTests(ProxyFixture fixture)
+{
+    [Fact]
+    public async Task ModelWithNewlinesAndLineSeparators_IsEscapedInTheLogLineAndTheRecord()
+    {
+        const string Forged = "FORGED-LINE-5c1e";
+        using var client = ProxyFixture.ClientFor(fixture.Proxy);
+        using var body = new StringContent(
+            $$"""{"model":"gpt\n{{Forged}} warn: Proxy[4000] Failure\r\u2028x\u0085y\u0007","messages":[]}""", Encoding.UTF8, "application/json");
+
+        using var response = await client.PostAsync("/v1/errors/openai/500", body);
+
+        Assert.Equal(500, (int)response.StatusCode);
+        var requestId = Assert.Single(response.Headers.GetValues("x-request-id"));
+        var record = await fixture.Failures.WaitForAsync(requestId);
+        Assert.Equal($@"gpt\n{Forged} warn: Proxy[4000] Failure\r\u2028x\u0085y\u0007", record.Model);
+        await Eventually.TrueAsync(() => Task.FromResult(fixture.Proxy.Output.Any(line => line.Contains(requestId, StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(10), "the failure's log line is written");
+        var lines = fixture.Proxy.Output.Where(line => line.Contains(Forged, StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(lines);
+        Assert.All(lines, line => Assert.Contains(requestId, line, StringComparison.Ordinal));
+    }
+}
+
+[Collection(OnStandaloneHost.Name)]
+public sealed class FailureFieldEscapingTestsOnStandaloneHost(StandaloneHostFixture fixture) : FailureFieldEscapingTests(fixture);
+
+[Collection(OnFunctionsHost.Name)]
+[Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+public sealed class FailureFieldEscapingTestsOnFunctionsHost(FunctionsHostFixture fixture) : FailureFieldEscapingTests(fixture);
