@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
+using Proxy.Tests.Cli;
 using Proxy.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -83,7 +84,38 @@ public sealed partial class StartLocalTests(ITestOutputHelper output) : IAsyncLi
         Assert.All(s_azuritePorts, azuritePort => Assert.False(IsListening(azuritePort), $"Azurite still listens on {azuritePort} after Ctrl+C"));
     }
 
+    [Fact]
+    public async Task PortTakenByAnotherAzurite_FailsNamingThePort()
+    {
+        Assert.False(IsListening(10002), "Azurite's table port 10002 must be free for this test: stop what listens there.");
+        await using var other = await AzuriteProcess.StartTableServiceAsync(10002);
+
+        await using var run = new ScriptRun(Process.Start(ScriptStart(LoopbackPort.Unused()))!, output);
+        var exitCode = await run.WaitForExitAsync();
+
+        CliAssert.Refused((exitCode, run.Output), 1,
+            "Port 10002 (Azurite's table port) on 127.0.0.1 is taken by an Azurite already running", "AzureWebJobsStorage=UseDevelopmentStorage=true");
+        Assert.DoesNotContain("Azurite (pid", run.Output, StringComparison.Ordinal);
+    }
+
     private async Task<ScriptRun> StartScriptAsync(int port)
+    {
+        var run = new ScriptRun(Process.Start(ScriptStart(port))!, output);
+        try
+        {
+            var azurite = await run.WaitForAsync(AzuritePid(), s_startTimeout);
+            _azuritePids.Add(int.Parse(azurite.Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture));
+            await run.WaitUntilAsync(() => IsListening(port), s_startTimeout, $"the proxy listening on {port}");
+            return run;
+        }
+        catch
+        {
+            await run.DisposeAsync();
+            throw;
+        }
+    }
+
+    private ProcessStartInfo ScriptStart(int port)
     {
         var start = new ProcessStartInfo("setsid")
         {
@@ -113,19 +145,7 @@ public sealed partial class StartLocalTests(ITestOutputHelper output) : IAsyncLi
         start.Environment["Proxy__Upstream__ApiKey"] = ProxyFixture.UpstreamKey;
         start.Environment["Proxy__Auth__KeyRefreshInterval"] = "00:00:01";
 
-        var run = new ScriptRun(Process.Start(start)!, output);
-        try
-        {
-            var azurite = await run.WaitForAsync(AzuritePid(), s_startTimeout);
-            _azuritePids.Add(int.Parse(azurite.Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture));
-            await run.WaitUntilAsync(() => IsListening(port), s_startTimeout, $"the proxy listening on {port}");
-            return run;
-        }
-        catch
-        {
-            await run.DisposeAsync();
-            throw;
-        }
+        return start;
     }
 
     private static async Task AdmittedEventuallyAsync(int port, string key) =>
@@ -215,6 +235,13 @@ public sealed partial class StartLocalTests(ITestOutputHelper output) : IAsyncLi
         {
             await SignalGroupAsync("INT");
             using var timeout = new CancellationTokenSource(s_stopTimeout);
+            await _process.WaitForExitAsync(timeout.Token);
+            return _process.ExitCode;
+        }
+
+        public async Task<int> WaitForExitAsync()
+        {
+            using var timeout = new CancellationTokenSource(s_startTimeout);
             await _process.WaitForExitAsync(timeout.Token);
             return _process.ExitCode;
         }
