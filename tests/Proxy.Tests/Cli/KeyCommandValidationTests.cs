@@ -80,6 +80,19 @@ public sealed class KeyCommandValidationTests(StandaloneHostFixture fixture) : I
     public async Task UnknownOption_IsAUsageError() =>
         CliAssert.Refused(await CliAsync("keys", "create", "--bogus"), 2, "--bogus");
 
+    [Fact]
+    public async Task UnforeseenFailure_IsOneLine_NotAStackTrace()
+    {
+        // A row no version of the CLI wrote (a limit that is not a number): the catch-all, not a command's own check, answers.
+        var table = new Azure.Data.Tables.TableClient(fixture.Azurite.ConnectionString, _keysTable);
+        await table.AddEntityAsync(new Azure.Data.Tables.TableEntity("dead" + new string('0', 60), string.Empty) { ["RequestsPerHour"] = "lots" });
+
+        var result = await CliAsync("keys", "list");
+
+        CliAssert.Refused(result, 1, "proxy-cli stopped on an unexpected error");
+        Assert.Single(result.Output.Trim().Split('\n'));
+    }
+
     private Task<(int ExitCode, string Output)> CliAsync(params string[] arguments) =>
         CliProcess.RunAsync(fixture.Azurite.ConnectionString, arguments,
             ("Proxy__Auth__KeysTableName", _keysTable), ("Proxy__Quota__Tiers__gold__RequestsPerHour", "100"));
