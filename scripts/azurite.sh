@@ -1,8 +1,11 @@
-# Sourced by the other scripts: starts the repository's pinned Azurite on free loopback ports,
-# in memory, and stops it when the calling script exits.
-# Sets AZURITE_PID and exports AzureWebJobsStorage pointing at it.
+# Sourced by the other scripts. ensure_node_packages installs the repository's pinned Azurite; start_azurite runs it
+# on its standard loopback ports (blob 10000, queue 10001, table 10002) with its data on disk, so that
+# UseDevelopmentStorage=true reaches it from any process (the proxy, proxy-cli, Azure Storage Explorer) and a second
+# start sees the same keys, counters and records; it stops Azurite, by its pid, when the calling script exits.
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Git-ignored, kept across starts; AZURITE_LOCATION puts it elsewhere (the tests use a temporary folder).
+azurite_location="${AZURITE_LOCATION:-$repo_root/.azurite}"
 
 ensure_node_packages() {
   if [ ! -x "$repo_root/node_modules/.bin/azurite" ]; then
@@ -11,29 +14,68 @@ ensure_node_packages() {
   fi
 }
 
+# The Server header of whatever answers HTTP on a loopback port, empty if nothing does within 2 seconds.
+server_on_port() {
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" >&3 && cat <&3' _ "$1" 2>/dev/null \
+    | tr -d '\r' | sed -n 's/^[Ss]erver: *//p' | head -n 1 || true
+}
+
+# Fails, naming the port, when one of Azurite's standard ports is taken: an Azurite started elsewhere keeps its data
+# in its own folder, so using it silently would hide this repository's keys and records.
+check_azurite_ports_free() {
+  local port service server
+  for entry in "10000 blob" "10001 queue" "10002 table"; do
+    read -r port service <<<"$entry"
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || continue
+    server="$(server_on_port "$port")"
+    if [[ "$server" == Azurite* ]]; then
+      echo "Port $port (Azurite's $service port) on 127.0.0.1 is taken by an Azurite already running ($server), not started by this script." >&2
+      echo "Stop it, or use it as it is (its data, not $azurite_location): AzureWebJobsStorage=UseDevelopmentStorage=true $0" >&2
+    else
+      echo "Port $port (Azurite's $service port) on 127.0.0.1 is in use by another program${server:+ ($server)}." >&2
+      echo "Free it, or give the proxy other storage: AzureWebJobsStorage=<connection string> $0" >&2
+    fi
+    exit 1
+  done
+}
+
+stop_azurite() {
+  [ -n "${AZURITE_PID:-}" ] || return 0
+  # SIGINT: Azurite closes its servers and saves its data before it exits; SIGKILL only if it has not within 10 s.
+  kill -INT "$AZURITE_PID" 2>/dev/null || true
+  for _ in $(seq 1 100); do
+    kill -0 "$AZURITE_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$AZURITE_PID" 2>/dev/null || true
+  wait "$AZURITE_PID" 2>/dev/null || true
+  rm -f "$AZURITE_LOG"
+}
+
 start_azurite() {
   ensure_node_packages
-  # Not local: the EXIT trap reads it after this function has returned.
+  check_azurite_ports_free
+  mkdir -p "$azurite_location"
+  # Not local: the EXIT trap reads them after this function has returned.
   AZURITE_LOG="$(mktemp -t azurite.XXXXXX.log)"
   # In a session of its own (setsid), so that Ctrl+C reaches the proxy but not Azurite: the proxy stops first,
-  # with its storage still there, and the EXIT trap below stops Azurite after it.
-  setsid "$repo_root/node_modules/.bin/azurite" --disableTelemetry --inMemoryPersistence --skipApiVersionCheck --loose \
-    --blobHost 127.0.0.1 --blobPort 0 --queueHost 127.0.0.1 --queuePort 0 --tableHost 127.0.0.1 --tablePort 0 \
+  # with its storage still there, and the EXIT trap stops Azurite after it.
+  setsid "$repo_root/node_modules/.bin/azurite" --disableTelemetry --skipApiVersionCheck --loose --location "$azurite_location" \
+    --blobHost 127.0.0.1 --blobPort 10000 --queueHost 127.0.0.1 --queuePort 10001 --tableHost 127.0.0.1 --tablePort 10002 \
     >"$AZURITE_LOG" 2>&1 &
   AZURITE_PID=$!
-  trap 'kill "$AZURITE_PID" 2>/dev/null; wait "$AZURITE_PID" 2>/dev/null; rm -f "$AZURITE_LOG"' EXIT
+  trap stop_azurite EXIT
 
-  local port_of blob="" queue="" table=""
-  port_of() { sed -n "s/.*Azurite $1 service is successfully listening at http:\/\/127.0.0.1:\([0-9]*\).*/\1/p" "$AZURITE_LOG"; }
+  local listening
   for _ in $(seq 1 600); do
-    blob="$(port_of Blob)"; queue="$(port_of Queue)"; table="$(port_of Table)"
-    [ -n "$blob" ] && [ -n "$queue" ] && [ -n "$table" ] && break
+    listening="$(grep -c 'service is successfully listening' "$AZURITE_LOG" || true)"
+    [ "$listening" -ge 3 ] && break
     kill -0 "$AZURITE_PID" 2>/dev/null || { cat "$AZURITE_LOG"; echo "Azurite exited." >&2; exit 1; }
     sleep 0.1
   done
-  [ -n "$table" ] || { cat "$AZURITE_LOG"; echo "Azurite did not start within 60 seconds." >&2; exit 1; }
+  [ "$listening" -ge 3 ] || { cat "$AZURITE_LOG"; echo "Azurite did not start within 60 seconds." >&2; exit 1; }
 
-  local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-  export AzureWebJobsStorage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
-  echo "Azurite: blob $blob, queue $queue, table $table (in memory; stopped when this script exits)"
+  export AzureWebJobsStorage="UseDevelopmentStorage=true"
+  echo "Azurite (pid $AZURITE_PID): blob 10000, queue 10001, table 10002 on 127.0.0.1; stopped when this script exits."
+  echo "Azurite's data: $azurite_location (kept across starts; to start empty, stop this script and delete that folder)."
 }

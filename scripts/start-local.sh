@@ -1,14 +1,42 @@
 #!/usr/bin/env bash
-# Starts the proxy locally against a fresh Azurite: under the Functions host when `func` is on PATH
-# (Azure Functions Core Tools, or another launcher of the host; it says which), otherwise on the
-# standalone Kestrel host. Settings come from local.settings.json (created from
-# local.settings.sample.json when missing) and the environment. Ctrl+C stops the proxy and Azurite.
+# Starts the proxy locally: under the Functions host when `func` is on PATH (Azure Functions Core Tools, or another
+# launcher of the host; it says which), otherwise on the standalone Kestrel host. Storage is AzureWebJobsStorage from
+# the environment when set (then no Azurite is started), else an Azurite on its standard ports with its data kept in
+# the repository's git-ignored .azurite/ (AZURITE_LOCATION moves it). Other settings come from local.settings.json
+# (created from local.settings.sample.json when missing) and the environment. Ctrl+C stops the proxy and Azurite, exit 0.
 set -euo pipefail
+
+case "${1:-}" in
+  -h | --help)
+    cat <<'USAGE'
+Usage: scripts/start-local.sh
+
+Starts Azurite (ports 10000-10002, data in .azurite/) and the proxy on http://127.0.0.1:$PORT (default 7071).
+  PORT                 the proxy's port
+  AzureWebJobsStorage  use this storage account instead; no Azurite is started
+  AZURITE_LOCATION     where Azurite keeps its data (default: .azurite/ in the repository)
+Settings: local.settings.json, overridden by the environment. Ctrl+C stops everything.
+USAGE
+    exit 0
+    ;;
+  "") ;;
+  *)
+    echo "Unknown argument '$1'; see scripts/start-local.sh --help" >&2
+    exit 2
+    ;;
+esac
+
 source "$(dirname "${BASH_SOURCE[0]}")/azurite.sh"
 cd "$repo_root"
 
 [ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
-start_azurite
+if [ -n "${AzureWebJobsStorage:-}" ]; then
+  # Never printed: it may hold an account key.
+  echo "Storage: AzureWebJobsStorage from the environment (not shown); no Azurite started."
+else
+  start_azurite
+  echo "Storage: AzureWebJobsStorage=UseDevelopmentStorage=true (for proxy-cli and Azure Storage Explorer too)."
+fi
 port="${PORT:-7071}"
 
 if func_path="$(command -v func)"; then

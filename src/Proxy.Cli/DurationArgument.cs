@@ -2,10 +2,13 @@ using System.Globalization;
 
 namespace Proxy.Cli;
 
-/// <summary>Reads a look-back like <c>90m</c>, <c>24h</c>, <c>7d</c>, or a time span such as <c>01:30:00</c>.</summary>
+/// <summary>Reads a look-back like <c>90m</c>, <c>24h</c>, <c>7d</c>, <c>2w</c>, or a time span such as <c>01:30:00</c>.</summary>
 internal static class DurationArgument
 {
-    public static bool TryParse(string text, out TimeSpan duration)
+    // Far more than any archive keeps, and small enough that "now minus it" is still a date.
+    private static readonly TimeSpan s_longest = TimeSpan.FromDays(3650);
+
+    public static bool TryParse(string? text, out TimeSpan duration)
     {
         duration = default;
         if (string.IsNullOrWhiteSpace(text))
@@ -14,17 +17,24 @@ internal static class DurationArgument
         }
 
         var unit = char.ToLowerInvariant(text[^1]);
-        if (unit is 'm' or 'h' or 'd' && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0)
+        if (unit is 'm' or 'h' or 'd' or 'w' && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
         {
-            duration = unit switch
+            var days = amount * unit switch
             {
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                _ => TimeSpan.FromDays(amount),
+                'm' => 1.0 / (24 * 60),
+                'h' => 1.0 / 24,
+                'd' => 1,
+                _ => 7,
             };
-            return true;
+            if (days > 0 && days <= s_longest.TotalDays)
+            {
+                duration = TimeSpan.FromDays(days);
+                return true;
+            }
+
+            return false;
         }
 
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration) && duration > TimeSpan.Zero;
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration) && duration > TimeSpan.Zero && duration <= s_longest;
     }
 }

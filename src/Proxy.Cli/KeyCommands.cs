@@ -1,37 +1,56 @@
 using System.Buffers.Text;
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
 using System.Security.Cryptography;
-using Microsoft.Extensions.DependencyInjection;
+using Azure;
 using Microsoft.Extensions.Options;
 using Proxy.Auth;
 using Proxy.Quota;
 
 namespace Proxy.Cli;
 
-/// <summary><c>keys create | list | set | disable | enable | usage</c>.</summary>
+/// <summary>
+/// <c>keys create | list | set | disable | enable | usage</c>. What the command line alone gets wrong is a usage error
+/// (exit 2, before any storage call); what the settings or the keys table do not have is exit 1.
+/// </summary>
 internal static class KeyCommands
 {
-    public static Command Create(IServiceProvider services, TextWriter output)
+    public static Command Create(OperatorServices services, TextWriter output, TextWriter error)
     {
-        var keys = services.GetRequiredService<KeyTable>();
-        var counters = services.GetRequiredService<QuotaCounterStore>();
-        var quota = services.GetRequiredService<IOptions<QuotaOptions>>().Value;
-        var time = services.GetRequiredService<TimeProvider>();
-
         var nameOption = new Option<string?>("--name") { Description = "A label for the key, such as its owner." };
-        var tierOption = new Option<string?>("--tier") { Description = $"The key's tier (default {QuotaOptions.FreeTier})." };
-        var limitOption = new Option<int?>("--limit") { Description = "Requests per hour for this key, over its tier's." };
+        var tierOption = new Option<string?>("--tier") { Description = $"The key's tier (default {QuotaOptions.FreeTier}); one of those configured with Proxy__Quota__Tiers__<name>__RequestsPerHour." };
+        var limitOption = new Option<int?>("--limit") { Description = "Requests per hour for this key, over its tier's: 1 or more." };
         var noLimitOption = new Option<bool>("--tier-limit") { Description = "Remove the key's own limit; its tier's applies again." };
         var idArgument = new Argument<string>("key-id") { Description = "The key's id, or enough of its start to be unique." };
+        limitOption.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 and var limit)
+            {
+                result.AddError($"--limit must be a whole number of requests per hour, 1 or more (not {limit}); to refuse a key, use 'proxy-cli keys disable'.");
+            }
+        });
+        idArgument.Validators.Add(result =>
+        {
+            if (!KeyIdPrefix.IsWellFormed(result.GetValueOrDefault<string>()))
+            {
+                result.AddError(KeyIdPrefix.NotAnId);
+            }
+        });
 
         var create = new Command("create", "Create a key. It is printed once; only its hash is stored.") { nameOption, tierOption, limitOption };
         create.SetAction(async (parse, cancellationToken) =>
         {
+            var tier = parse.GetValue(tierOption) ?? QuotaOptions.FreeTier;
+            if (!await IsConfiguredTierAsync(tier))
+            {
+                return 1;
+            }
+
             var key = "sk-" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-            var record = new KeyRecord(ApiKeyHash.Of(key), parse.GetValue(nameOption), parse.GetValue(tierOption) ?? QuotaOptions.FreeTier,
-                parse.GetValue(limitOption), Disabled: false, time.GetUtcNow());
-            await keys.AddAsync(record, cancellationToken);
+            var record = new KeyRecord(ApiKeyHash.Of(key), parse.GetValue(nameOption), tier, parse.GetValue(limitOption), Disabled: false,
+                services.Get<TimeProvider>().GetUtcNow());
+            await services.Get<KeyTable>().AddAsync(record, cancellationToken);
             await output.WriteLineAsync($"key: {key}");
             await output.WriteLineAsync($"id:  {ApiKeyHash.Prefix(record.KeyId)}");
             await output.WriteLineAsync("The key is shown this once; the proxy keeps only its hash.");
@@ -41,8 +60,10 @@ internal static class KeyCommands
         var list = new Command("list", "List registered keys.");
         list.SetAction(async (_, cancellationToken) =>
         {
+            // Read before the header is printed, so that a storage failure is the only line.
+            var records = await services.Get<KeyTable>().ListAsync(cancellationToken);
             await output.WriteLineAsync($"{"ID",-14}{"NAME",-20}{"TIER",-10}{"LIMIT",-8}{"STATE",-10}CREATED");
-            foreach (var record in (await keys.ListAsync(cancellationToken)).OrderBy(r => r.CreatedAt))
+            foreach (var record in records.OrderBy(r => r.CreatedAt))
             {
                 await output.WriteLineAsync(
                     $"{ApiKeyHash.Prefix(record.KeyId),-14}{record.Name ?? "-",-20}{record.Tier,-10}{Describe(LimitOf(record)),-8}" +
@@ -53,11 +74,32 @@ internal static class KeyCommands
         });
 
         var set = new Command("set", "Change a key's tier or its own hourly limit.") { idArgument, tierOption, limitOption, noLimitOption };
-        set.SetAction((parse, cancellationToken) => UpdateAsync(parse.GetValue(idArgument)!, record => record with
+        set.Validators.Add(result =>
         {
-            Tier = parse.GetValue(tierOption) ?? record.Tier,
-            RequestsPerHour = parse.GetValue(noLimitOption) ? null : parse.GetValue(limitOption) ?? record.RequestsPerHour,
-        }, cancellationToken));
+            var limit = result.GetResult(limitOption) is not null;
+            var tierLimit = result.GetValue(noLimitOption);
+            if (limit && tierLimit)
+            {
+                result.AddError("--limit and --tier-limit contradict each other: give --limit N for the key's own limit, or --tier-limit to go back to its tier's.");
+            }
+            else if (!limit && !tierLimit && result.GetResult(tierOption) is null)
+            {
+                result.AddError("Nothing to change: give --tier NAME, --limit N or --tier-limit.");
+            }
+        });
+        set.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(tierOption) is { } tier && !await IsConfiguredTierAsync(tier))
+            {
+                return 1;
+            }
+
+            return await UpdateAsync(parse.GetValue(idArgument)!, record => record with
+            {
+                Tier = parse.GetValue(tierOption) ?? record.Tier,
+                RequestsPerHour = parse.GetValue(noLimitOption) ? null : parse.GetValue(limitOption) ?? record.RequestsPerHour,
+            }, cancellationToken);
+        });
 
         var disable = new Command("disable", "Refuse a key with 403 from now on.") { idArgument };
         disable.SetAction((parse, cancellationToken) => UpdateAsync(parse.GetValue(idArgument)!, record => record with { Disabled = true }, cancellationToken));
@@ -68,14 +110,14 @@ internal static class KeyCommands
         var usage = new Command("usage", "Show a key's requests this UTC hour.") { idArgument };
         usage.SetAction(async (parse, cancellationToken) =>
         {
-            if (await FindAsync(parse.GetValue(idArgument)!, cancellationToken) is not { } found)
+            if (await KeyIdPrefix.ResolveAsync(services.Get<KeyTable>(), parse.GetValue(idArgument)!, error, cancellationToken) is not { } found)
             {
                 return 1;
             }
 
-            var now = time.GetUtcNow();
+            var now = services.Get<TimeProvider>().GetUtcNow();
             var window = QuotaWindow.Containing(now);
-            var count = (await counters.ReadAsync(found.Record.KeyId, window, cancellationToken))?.Count ?? 0;
+            var count = (await services.Get<QuotaCounterStore>().ReadAsync(found.Record.KeyId, window, cancellationToken))?.Count ?? 0;
             await output.WriteLineAsync(
                 $"{ApiKeyHash.Prefix(found.Record.KeyId)}: {count} of {Describe(LimitOf(found.Record))} requests in {window.Start:yyyy-MM-dd HH}:00Z, " +
                 $"resets in {(int)Math.Ceiling(window.ResetAfter(now).TotalMinutes)} min");
@@ -84,32 +126,46 @@ internal static class KeyCommands
 
         return new Command("keys", "Create and manage API keys.") { create, list, set, disable, enable, usage };
 
-        async Task<(KeyRecord Record, Azure.ETag ETag)?> FindAsync(string id, CancellationToken cancellationToken)
-        {
-            var found = await keys.FindAsync(id.ToLowerInvariant(), cancellationToken);
-            if (found is null)
-            {
-                await Console.Error.WriteLineAsync($"No single key has an id starting with '{id}'.");
-            }
-
-            return found;
-        }
-
         async Task<int> UpdateAsync(string id, Func<KeyRecord, KeyRecord> change, CancellationToken cancellationToken)
         {
-            if (await FindAsync(id, cancellationToken) is not { } found)
+            var keys = services.Get<KeyTable>();
+            if (await KeyIdPrefix.ResolveAsync(keys, id, error, cancellationToken) is not { } found)
             {
                 return 1;
             }
 
             var changed = change(found.Record);
-            await keys.UpdateAsync(changed, found.ETag, cancellationToken);
+            try
+            {
+                await keys.UpdateAsync(changed, found.ETag, cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.PreconditionFailed)
+            {
+                await error.WriteLineAsync($"{ApiKeyHash.Prefix(changed.KeyId)} was changed by someone else while this command ran; nothing was written. Run it again.");
+                return 1;
+            }
+
             await output.WriteLineAsync(
                 $"{ApiKeyHash.Prefix(changed.KeyId)}: tier {changed.Tier}, limit {Describe(LimitOf(changed))}, {(changed.Disabled ? "disabled" : "enabled")}");
             return 0;
         }
 
-        int? LimitOf(KeyRecord record) => record.RequestsPerHour ?? quota.LimitFor(record.Tier);
+        // The proxy counts a key of an unknown tier as free, so a mistyped tier would silently give the free limit.
+        async Task<bool> IsConfiguredTierAsync(string tier)
+        {
+            var quota = services.Get<IOptions<QuotaOptions>>().Value;
+            if (tier.Equals(QuotaOptions.FreeTier, StringComparison.OrdinalIgnoreCase) || quota.Tiers.ContainsKey(tier))
+            {
+                return true;
+            }
+
+            var tiers = string.Join(", ", quota.Tiers.Keys.Order(StringComparer.OrdinalIgnoreCase).Prepend(QuotaOptions.FreeTier));
+            await error.WriteLineAsync(
+                $"No tier '{tier}' is configured; the tiers are: {tiers}. Use one of them, or configure it with Proxy__Quota__Tiers__{tier}__RequestsPerHour.");
+            return false;
+        }
+
+        int? LimitOf(KeyRecord record) => record.RequestsPerHour ?? services.Get<IOptions<QuotaOptions>>().Value.LimitFor(record.Tier);
     }
 
     private static string Describe(int? limit) => limit?.ToString(CultureInfo.InvariantCulture) ?? "none";

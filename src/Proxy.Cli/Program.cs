@@ -1,20 +1,53 @@
 using System.CommandLine;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Proxy.Cli;
-using Proxy.Hosting;
 
-// The same settings as the app: environment variables over local.settings.json in the current directory.
-var settings = new ConfigurationBuilder().AddEnvironmentVariables();
-LocalSettingsConfigurationSource.AddBelowEnvironment(settings);
-
-var services = new ServiceCollection().AddLogging();
-services.AddProxy(settings.Build());
-await using var provider = services.BuildServiceProvider();
-
+// Settings are read once the command line is parsed, since --settings names where they are: --settings FILE over the
+// environment over the nearest local.settings.json at or above the current directory.
+var settingsOption = new Option<FileInfo?>("--settings")
+{
+    Description = "A local.settings.json-shaped file whose Values win over the environment and over the local.settings.json found upward from here.",
+    Recursive = true,
+};
+await using var services = new OperatorServices();
 var root = new RootCommand("Operate the AI API proxy: API keys, their usage this hour, and failure analysis.")
 {
-    KeyCommands.Create(provider, Console.Out),
-    FailureCommands.Create(provider, Console.Out),
+    settingsOption,
+    KeyCommands.Create(services, Console.Out, Console.Error),
+    FailureCommands.Create(services, Console.Out, Console.Error),
 };
-return await root.Parse(args).InvokeAsync();
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    // Usage errors exit 2, as is usual for command-line tools; System.CommandLine's own would be 1.
+    foreach (var error in parse.Errors)
+    {
+        Console.Error.WriteLine(error.Message);
+    }
+
+    Console.Error.WriteLine("Run 'proxy-cli --help' (or '<command> --help') for the commands and their options.");
+    return 2;
+}
+
+// --help and --version run an option's action, not the command's, and need no storage.
+if (parse.Action != parse.CommandResult.Command.Action)
+{
+    return await parse.InvokeAsync();
+}
+
+if (OperatorSettings.Load(parse.GetValue(settingsOption), Directory.GetCurrentDirectory(), Console.Error) is not { } settings
+    || !services.TryStart(settings, Console.Error))
+{
+    return 1;
+}
+
+try
+{
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e)
+{
+    // The one catch-all: one line, never the exception (see CommandFailure).
+    Console.Error.WriteLine(CommandFailure.Describe(e, services.StorageEndpoint));
+    return 1;
+}

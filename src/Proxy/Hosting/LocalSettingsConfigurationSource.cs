@@ -23,6 +23,24 @@ public sealed class LocalSettingsConfigurationSource(string path) : IConfigurati
             new LocalSettingsConfigurationSource(Path.Combine(Directory.GetCurrentDirectory(), "local.settings.json")));
     }
 
+    /// <summary>
+    /// The nearest <c>local.settings.json</c> in <paramref name="directory"/> or a folder above it, or null when there is none:
+    /// the operator's CLI runs from any folder of the repository. The hosts read only the current directory's, as <c>func start</c> does.
+    /// </summary>
+    public static string? FindUpward(string directory)
+    {
+        for (var folder = new DirectoryInfo(directory); folder is not null; folder = folder.Parent)
+        {
+            var candidate = Path.Combine(folder.FullName, "local.settings.json");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
     public IConfigurationProvider Build(IConfigurationBuilder builder) => new Provider(path);
 
     private sealed class Provider(string path) : ConfigurationProvider

@@ -2,16 +2,26 @@ using System.Diagnostics;
 
 namespace Proxy.Tests.Infrastructure;
 
-/// <summary>Runs the operator CLI as an operator would: its own process, storage from the environment.</summary>
+/// <summary>Runs the operator CLI as an operator would: its own process, storage from the environment or its settings.</summary>
 internal static class CliProcess
 {
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
+
     public static Task<(int ExitCode, string Output)> RunAsync(string storage, params string[] arguments) => RunAsync(storage, arguments, []);
 
-    public static async Task<(int ExitCode, string Output)> RunAsync(string storage, string[] arguments, params (string Name, string Value)[] settings)
+    public static Task<(int ExitCode, string Output)> RunAsync(string storage, string[] arguments, params (string Name, string Value)[] settings) =>
+        RunInAsync(Path.GetTempPath(), storage, arguments, settings);
+
+    /// <summary>
+    /// Runs the CLI in <paramref name="workingDirectory"/>. With <paramref name="storage"/> null, no <c>AzureWebJobsStorage</c>
+    /// reaches it from the environment (not even the developer's own), so that it must find its settings by itself.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunInAsync(
+        string workingDirectory, string? storage, string[] arguments, params (string Name, string Value)[] settings)
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = Path.GetTempPath(),
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -22,7 +32,16 @@ internal static class CliProcess
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["AzureWebJobsStorage"] = storage;
+        foreach (var name in start.Environment.Keys.Where(name => name.StartsWith("AzureWebJobsStorage", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        if (storage is not null)
+        {
+            start.Environment["AzureWebJobsStorage"] = storage;
+        }
+
         foreach (var (name, value) in settings)
         {
             start.Environment[name] = value;
@@ -31,8 +50,17 @@ internal static class CliProcess
         using var process = Process.Start(start) ?? throw new InvalidOperationException("The CLI did not start.");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
+        using var timeout = new CancellationTokenSource(s_timeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"proxy-cli {string.Join(' ', arguments)} did not exit within {s_timeout.TotalSeconds} s.");
+        }
+
         return (process.ExitCode, await output + await error);
     }
 }
