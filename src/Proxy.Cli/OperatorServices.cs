@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Proxy.Auth;
 using Proxy.Failures;
+using Proxy.Hosting;
 using Proxy.Quota;
 
 namespace Proxy.Cli;
@@ -36,6 +37,12 @@ internal sealed class OperatorServices : IAsyncDisposable
         try
         {
             StorageEndpoint = Get<TableServiceClient>().Uri;
+        }
+        catch (InvalidSettingException e)
+        {
+            // The core's own message names the setting and what it must be, never its value.
+            error.WriteLine(e.Message);
+            return false;
         }
         catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException or UriFormatException)
         {

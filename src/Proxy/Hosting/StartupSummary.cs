@@ -17,13 +17,22 @@ namespace Proxy.Hosting;
 /// </summary>
 internal sealed partial class StartupSummary(
     IOptions<UpstreamOptions> upstream, IOptions<AuthOptions> auth, IOptions<QuotaOptions> quota, IOptions<FailureOptions> failures,
-    TableServiceClient tables, QueueServiceClient queues, ILogger<StartupSummary> logger) : IHostedService
+    TableServiceClient tables, QueueServiceClient queues, IHostApplicationLifetime lifetime, ILogger<StartupSummary> logger) : IHostedService
 {
+    // Once every service, the server included, has started: a host that then fails to bind says only that.
     public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(Write);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private void Write()
     {
         if (!logger.IsEnabled(LogLevel.Information))
         {
-            return Task.CompletedTask;
+            return;
         }
 
         var options = quota.Value;
@@ -35,13 +44,10 @@ internal sealed partial class StartupSummary(
         var tableEndpoint = tables.Uri.GetLeftPart(UriPartial.Path);
         var queueEndpoint = queues.Uri.GetLeftPart(UriPartial.Path);
         Started(logger, upstreamHost, auth.Value.Mode, upstreamKey, limits, options.FailureMode, tableEndpoint, queueEndpoint, failures.Value.QueueName);
-        return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
     [LoggerMessage(EventId = 1100, Level = LogLevel.Information,
-        Message = "Proxy starting: upstream {Upstream} with {UpstreamKey} key, auth {AuthMode}, limits {Limits}, " +
+        Message = "Proxy started: upstream {Upstream} with {UpstreamKey} key, auth {AuthMode}, limits {Limits}, " +
             "quota failure mode {FailureMode}, tables {TableEndpoint}, failure queue {QueueEndpoint} {QueueName}")]
     private static partial void Started(
         ILogger logger, string upstream, AuthMode authMode, string upstreamKey, string limits, QuotaFailureMode failureMode,

@@ -39,8 +39,8 @@ public abstract class OversizedFailureTests(ProxyFixture fixture, ITestOutputHel
             var upstreamRequestId = (string)(await pipeline.RowAsync(requestId))["UpstreamRequestId"];
             output.WriteLine($"archived upstreamRequestId: {upstreamRequestId.Length} characters");
             Assert.InRange(upstreamRequestId.Length, 1, MaxIdLength);
+            // Cut where the proxy reads it from the upstream (128 characters), within the record's own bound.
             Assert.StartsWith("rrrr", upstreamRequestId, StringComparison.Ordinal);
-            Assert.EndsWith("\u2026", upstreamRequestId, StringComparison.Ordinal);
         }
 
         Assert.Equal(0, await pipeline.PoisonedCountAsync());

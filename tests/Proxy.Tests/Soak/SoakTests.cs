@@ -34,6 +34,10 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
     private const int KeyCount = HotKeys + (MaxRequests / RequestsPerRollingKey) + 3;
     private const int IdleFloodConnections = 3000;
     private const int BurstRequests = 1500;
+
+    // A model whose name would forge a log line if written as it came (a JSON \n is a line feed once parsed).
+    private const string ForgedLine = "fail: forged line";
+    private const string ForgingBody = "{\"model\":\"gpt-4o\\n" + ForgedLine + "\"}";
     private const int MaxIdleConnections = 1000;
     private const string Killed = "A";
     private const string Restarted = "A2";
@@ -42,6 +46,9 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
     private static readonly TimeSpan s_loadDuration = TimeSpan.FromSeconds(52);
     private static readonly TimeSpan s_answerBound = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan s_catchUpBound = TimeSpan.FromSeconds(90);
+    // A path of 8,100 apostrophes: escaped as \u0027 each, its record once outgrew the queue's 64 KiB and stopped the sender.
+    private static readonly string s_apostrophePath = "/x" + new string('\'', 8100);
+
     private static readonly string[] s_errorShapes = ["aimlapi", "aimlapi-v2", "openai", "text", "empty"];
 
     // No 429 or 502 among them: the quota's 429 and the proxy's own 502 (while the upstream is down) would look the same.
@@ -270,6 +277,20 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
 
     private Task<Outcome> SendUpstreamErrorAsync(ProxySlot slot, long sequence, int key, Random random)
     {
+        // One in four: an upstream that echoes the (injected) key, sends Latin-1 header bytes, huge values, or stalls its body.
+        (string Path, int Status, string? Message)? hostile = random.Next(16) switch
+        {
+            0 => ("/v1/hostile/echo-key/500", 500, "Invalid API key: [redacted]."),
+            1 => ("/v1/hostile/latin1/500", 500, "Upstream says "),
+            2 => ("/v1/hostile/huge-values", 500, null),
+            3 => ("/v1/hostile/stalled-error/500", 500, null),
+            _ => null,
+        };
+        if (hostile is { } answer)
+        {
+            return SendAsync(slot, sequence, key, Kind.UpstreamError, HttpMethod.Get, answer.Path, null, null, answer.Status, answer.Message);
+        }
+
         var shape = s_errorShapes[random.Next(s_errorShapes.Length)];
         var status = s_errorStatuses[random.Next(s_errorStatuses.Length)];
         var path = $"/v1/errors/{shape}/{status.ToString(CultureInfo.InvariantCulture)}";
@@ -349,8 +370,12 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
             var hostileKey = $"sk-hostile-{_run}-{sequence.ToString(CultureInfo.InvariantCulture)}";
             _hostileKeys.Enqueue(hostileKey);
             var auth = $"Authorization: Bearer {hostileKey}\r\n";
-            var (path, line, headers, status, message) = random.Next(9) switch
+            var body = string.Empty;
+            var (path, line, headers, status, message) = random.Next(11) switch
             {
+                10 => ("/v1/%2e%2e/admin", $"POST /v1/%2e%2e/admin?soakh={marker}", auth +
+                    $"Content-Type: application/json\r\nContent-Length: {(body = ForgingBody).Length.ToString(CultureInfo.InvariantCulture)}\r\n", 404, "Not Found: "),
+                9 => (s_apostrophePath, $"GET {s_apostrophePath}?soakh={marker}", auth, 404, "Not Found: "),
                 8 => ("/v1/chat/completions", $"OPTIONS /v1/chat/completions?soakh={marker}",
                     "Origin: https://evil.example\r\nAccess-Control-Request-Method: POST\r\n", 403, "Forbidden: this origin may not call the API"),
                 7 => ("/v1/%2%65%2%65/admin", $"GET /v1/%2%65%2%65/admin?soakh={marker}", auth, 400, "Bad Request: the path has a '%'"),
@@ -363,7 +388,7 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
                 _ => ("/v1/upload", $"POST /v1/upload?soakh={marker}", auth +
                     $"Content-Type: application/octet-stream\r\nContent-Length: {(ProxyFixture.MaxRequestBodySize + 1).ToString(CultureInfo.InvariantCulture)}\r\n", 413, "Payload Too Large: "),
             };
-            var head = $"{line} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}X-Client-Request-Id: soakh-{marker}\r\nConnection: close\r\n\r\n";
+            var head = $"{line} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}X-Client-Request-Id: soakh-{marker}\r\nConnection: close\r\n\r\n{body}";
             _outcomes.Enqueue(await SendRawAsync(Begin(slot, sequence, -1, Kind.Hostile, path, status, message), head, leaveMidStream: false));
             await Task.Delay(random.Next(150, 350));
         }
@@ -718,12 +743,19 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
             }
         }
 
+        var forged = logLines.Count(line => line.StartsWith(ForgedLine, StringComparison.Ordinal));
+        if (forged > 0)
+        {
+            hits.Add($"{forged} log lines forged by a model name");
+        }
+
         var clientKeysUpstream = fixture.Upstream.Requests.Skip(upstreamBefore).Where(request => SoakMarker().IsMatch(request.Target))
             .Count(request => request.Headers.GetValueOrDefault("Authorization") != "Bearer " + ProxyFixture.UpstreamKey);
         var hostileUpstream = fixture.Upstream.Requests.Skip(upstreamBefore).Count(request => request.Target.Contains("soakh=" + _run, StringComparison.Ordinal));
         Check(hits.Count == 0 && clientKeysUpstream == 0 && hostileUpstream == 0, failures,
             $"Nothing leaks: {bodies.Count} response bodies, {recordTexts.Count} archived records and {logLines.Count} log lines searched for " +
-            $"{_keys.Count + _hostileKeys.Count} client keys, the upstream key, AccountKey, the account key, 'Bearer ' and stack traces ('   at ', 'Exception'): {hits.Count} hits; " +
+            $"{_keys.Count + _hostileKeys.Count} client keys, the upstream key (which some upstream answers echo), AccountKey, the account key, 'Bearer ', " +
+            $"stack traces ('   at ', 'Exception') and lines forged by a model name: {hits.Count} hits; " +
             $"upstream requests carrying anything but the injected key: {clientKeysUpstream}; hostile requests that reached the upstream: {hostileUpstream}" +
             (hits.Count == 0 ? string.Empty : "; HITS: " + string.Join(" | ", hits.Take(10))));
     }
