@@ -1,6 +1,7 @@
 using System.Globalization;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,12 +18,13 @@ namespace Proxy.Hosting;
 /// </summary>
 internal sealed partial class StartupSummary(
     IOptions<UpstreamOptions> upstream, IOptions<AuthOptions> auth, IOptions<QuotaOptions> quota, IOptions<FailureOptions> failures,
-    TableServiceClient tables, QueueServiceClient queues, IHostApplicationLifetime lifetime, ILogger<StartupSummary> logger) : IHostedService
+    TableServiceClient tables, QueueServiceClient queues, IServiceProvider services, ILogger<StartupSummary> logger) : IHostedService
 {
-    // Once every service, the server included, has started: a host that then fails to bind says only that.
+    // Once every service, the server included, has started: a host that then fails to bind says only that. (Read from the
+    // host's services when it starts, since the core's services are also built without a host, by the CLI and tests.)
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        lifetime.ApplicationStarted.Register(Write);
+        services.GetService<IHostApplicationLifetime>()?.ApplicationStarted.Register(Write);
         return Task.CompletedTask;
     }
 
