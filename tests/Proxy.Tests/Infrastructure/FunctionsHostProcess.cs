@@ -24,12 +24,14 @@ internal sealed partial class FunctionsHostProcess : ProxyProcess
 
     private readonly Process _launcher;
     private readonly string? _masterKey;
+    private readonly string _secretsFolder;
 
-    private FunctionsHostProcess(Process launcher, ConcurrentQueue<string> output, Uri baseAddress, string? masterKey)
+    private FunctionsHostProcess(Process launcher, ConcurrentQueue<string> output, Uri baseAddress, string? masterKey, string secretsFolder)
         : base(output, baseAddress)
     {
         _launcher = launcher;
         _masterKey = masterKey;
+        _secretsFolder = secretsFolder;
     }
 
     /// <summary>The <c>func</c> on PATH, or null when there is none.</summary>
@@ -85,11 +87,16 @@ internal sealed partial class FunctionsHostProcess : ProxyProcess
         // Core Tools listens on every interface; the from-source launcher on localhost unless told. Loopback either way.
         start.Environment["FUNC_LISTEN_HOST"] = "127.0.0.1";
 
+        // Each host its own keys: hosts of one app folder share a secrets folder by default, and two starting at
+        // once on a fresh machine each write a master key to it, so one of them holds a key the file no longer has.
+        var secretsFolder = Path.Combine(Path.GetTempPath(), "proxy-functions-secrets-" + Guid.NewGuid().ToString("N")[..8]);
+        start.Environment["FUNC_SECRETS_DIR"] = secretsFolder;
+
         var (launcher, output, _) = await StartAndWaitAsync(start, FunctionListLine(), "func start");
         var masterKey = output.Select(line => MasterKeyLine().Match(line)).FirstOrDefault(match => match.Success) is { } keyLine
             ? JsonNode.Parse(await File.ReadAllTextAsync(keyLine.Groups["file"].Value))?["masterKey"]?["value"]?.GetValue<string>()
             : null;
-        return new FunctionsHostProcess(launcher, output, new Uri($"http://127.0.0.1:{port}/"), masterKey);
+        return new FunctionsHostProcess(launcher, output, new Uri($"http://127.0.0.1:{port}/"), masterKey, secretsFolder);
     }
 
     /// <summary>Runs a non-HTTP function (a timer) now, through the host's admin API, as an operator would.</summary>
@@ -119,6 +126,10 @@ internal sealed partial class FunctionsHostProcess : ProxyProcess
         }
 
         _launcher.Dispose();
+        if (Directory.Exists(_secretsFolder))
+        {
+            Directory.Delete(_secretsFolder, recursive: true);
+        }
     }
 
     /// <summary>
