@@ -76,7 +76,8 @@ public sealed class ProxyRequestHandler
 
         try
         {
-            var refusal = CrossOriginPolicy.IsPreflight(context.Request) ? CheckPreflight(context) : await AdmitAsync(context, request);
+            var preflight = CrossOriginPolicy.IsPreflight(context.Request);
+            var refusal = preflight ? CheckPreflight(context) : await AdmitAsync(context, request);
             if (refusal is not null)
             {
                 request.Model = PeekModel(context.Request);
@@ -89,7 +90,7 @@ public sealed class ProxyRequestHandler
                 return;
             }
 
-            if (CrossOriginPolicy.IsPreflight(context.Request))
+            if (preflight)
             {
                 // Answered here, never forwarded: the CORS headers go on in the response's OnStarting.
                 context.Response.StatusCode = StatusCodes.Status204NoContent;
