@@ -1,0 +1,30 @@
+using Proxy.Tests.Infrastructure;
+
+namespace Proxy.Tests.Forwarding;
+
+/// <summary>
+/// Issue 14: a 502 tells the operator which upstream (host and port) and what kind of socket error, in its own line,
+/// while the client's body stays the contract's; no line carries a key (on the standalone host, whose console shows
+/// every line).
+/// </summary>
+[Collection(OnStandaloneHost.Name)]
+public sealed class UpstreamUnreachableLogTests(StandaloneHostFixture fixture)
+{
+    [Fact]
+    public async Task ClosedPort_LogsTheUpstreamHostPortAndConnectionRefused_AndNoKey()
+    {
+        var port = LoopbackPort.Unused();
+        await using var proxy = await fixture.StartProxyAsync(new Uri($"http://127.0.0.1:{port}/"), ("Proxy__Upstream__ApiKey", ProxyFixture.UpstreamKey));
+        using var client = ProxyFixture.ClientFor(proxy);
+
+        using var response = await client.PostAsync("/v1/chat/completions?api_key=sk-query-key-77", new StringContent("{}"));
+
+        await ErrorBodyAssert.MatchesAsync(response, 502, "/v1/chat/completions", "Bad Gateway: the upstream could not be reached.");
+        var requestId = Assert.Single(response.Headers.GetValues("x-request-id"));
+        var line = await LogLines.WaitForAsync(proxy, "[1201]", requestId);
+        Assert.EndsWith($"Request {requestId} got 502: upstream 127.0.0.1:{port} unreachable at Request: ConnectionRefused", line, StringComparison.Ordinal);
+        await LogLines.WaitForAsync(proxy, "[1200]", requestId, "answered 502");
+        Assert.DoesNotContain(proxy.Output, output => output.Contains(ProxyFixture.ClientKey, StringComparison.Ordinal)
+            || output.Contains(ProxyFixture.UpstreamKey, StringComparison.Ordinal) || output.Contains("sk-query-key-77", StringComparison.Ordinal));
+    }
+}
