@@ -23,6 +23,6 @@ internal static partial class ProxyLog
     public static partial void IdleConnectionsClosed(ILogger logger, int maxIdle, long closed);
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Warning,
-        Message = "Request {RequestId} got 502: upstream {UpstreamHost} unreachable at {Stage}: {ErrorClass}")]
+        Message = "Request {RequestId} got 502: upstream {UpstreamHost} failed with {ErrorClass} (forwarding stage {Stage})")]
     public static partial void UpstreamUnreachable(ILogger logger, string requestId, string upstreamHost, ForwarderError stage, string errorClass);
 }

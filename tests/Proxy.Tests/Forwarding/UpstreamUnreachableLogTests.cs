@@ -22,9 +22,25 @@ public sealed class UpstreamUnreachableLogTests(StandaloneHostFixture fixture)
         await ErrorBodyAssert.MatchesAsync(response, 502, "/v1/chat/completions", "Bad Gateway: the upstream could not be reached.");
         var requestId = Assert.Single(response.Headers.GetValues("x-request-id"));
         var line = await LogLines.WaitForAsync(proxy, "[1201]", requestId);
-        Assert.EndsWith($"Request {requestId} got 502: upstream 127.0.0.1:{port} unreachable at Request: ConnectionRefused", line, StringComparison.Ordinal);
+        Assert.EndsWith($"Request {requestId} got 502: upstream 127.0.0.1:{port} failed with ConnectionRefused (forwarding stage Request)", line, StringComparison.Ordinal);
         await LogLines.WaitForAsync(proxy, "[1200]", requestId, "answered 502");
         Assert.DoesNotContain(proxy.Output, output => output.Contains(ProxyFixture.ClientKey, StringComparison.Ordinal)
             || output.Contains(ProxyFixture.UpstreamKey, StringComparison.Ordinal) || output.Contains("sk-query-key-77", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("/v1/reset", "ResponseEnded")]
+    [InlineData("/v1/garbage", "InvalidResponse")]
+    public async Task BrokenUpstream_LogsItsHostPortAndTheErrorClass(string path, string errorClass)
+    {
+        using var client = ProxyFixture.ClientFor(fixture.FaultyProxy);
+
+        using var response = await client.GetAsync(path);
+
+        Assert.Equal(502, (int)response.StatusCode);
+        var requestId = Assert.Single(response.Headers.GetValues("x-request-id"));
+        var line = await LogLines.WaitForAsync(fixture.FaultyProxy, "[1201]", requestId);
+        var expected = $"got 502: upstream {fixture.FaultyUpstream.BaseAddress.Host}:{fixture.FaultyUpstream.BaseAddress.Port} failed with {errorClass} (";
+        Assert.True(line.Contains(expected, StringComparison.Ordinal), line);
     }
 }
