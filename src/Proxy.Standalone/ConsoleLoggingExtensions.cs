@@ -10,6 +10,7 @@ namespace Proxy.Standalone;
 internal static class ConsoleLoggingExtensions
 {
     private const string Timestamp = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+    private const string SingleLineSetting = "Logging:Console:FormatterOptions:SingleLine";
 
     public static ILoggingBuilder AddProxyConsole(this ILoggingBuilder logging, IConfiguration configuration)
     {
@@ -24,7 +25,14 @@ internal static class ConsoleLoggingExtensions
         });
 
         // After AddConsole, so these run after the settings are bound and only fill in what they left unset.
-        logging.Services.Configure<SimpleConsoleFormatterOptions>(options => UseUtcTimestamps(options, Timestamp));
+        // One line per event unless the settings say otherwise: the simple formatter's default puts the message on a
+        // second line, without the timestamp, which neither grep nor a line-based shipper can tie back to its event.
+        var singleLine = string.IsNullOrEmpty(configuration[SingleLineSetting]);
+        logging.Services.Configure<SimpleConsoleFormatterOptions>(options =>
+        {
+            UseUtcTimestamps(options, Timestamp);
+            options.SingleLine |= singleLine;
+        });
         logging.Services.Configure<JsonConsoleFormatterOptions>(options => UseUtcTimestamps(options, Timestamp.TrimEnd()));
         logging.Services.Configure<ConsoleFormatterOptions>(options => UseUtcTimestamps(options, Timestamp));
         return logging;
