@@ -4,8 +4,8 @@ namespace Proxy.Standalone;
 
 /// <summary>
 /// The standalone host's console log, for an operator or a log shipper to run by: every formatter available
-/// (<c>Logging__Console__FormatterName=json</c> or <c>systemd</c>), and UTC ISO 8601
-/// timestamps unless the settings give another format. (Under Azure Functions the host owns the worker's log output.)
+/// (<c>Logging__Console__FormatterName=json</c> or <c>systemd</c>), UTC ISO 8601 timestamps unless the settings
+/// give another format, and the simple format's events on one line each unless the settings say otherwise. (Under Azure Functions the host owns the worker's log output.)
 /// </summary>
 internal static class ConsoleLoggingExtensions
 {
