@@ -43,4 +43,18 @@ public sealed class UpstreamUnreachableLogTests(StandaloneHostFixture fixture)
         var expected = $"got 502: upstream {fixture.FaultyUpstream.BaseAddress.Host}:{fixture.FaultyUpstream.BaseAddress.Port} failed with {errorClass} (";
         Assert.True(line.Contains(expected, StringComparison.Ordinal), line);
     }
+
+    [Fact]
+    public async Task PlainHttpUpstreamCalledOverHttps_LogsATlsFailure()
+    {
+        var upstream = new UriBuilder(fixture.Upstream.BaseAddress) { Scheme = Uri.UriSchemeHttps }.Uri;
+        await using var proxy = await fixture.StartProxyAsync(upstream);
+        using var client = ProxyFixture.ClientFor(proxy);
+
+        using var response = await client.GetAsync("/v1/echo");
+
+        await ErrorBodyAssert.MatchesAsync(response, 502, "/v1/echo", "Bad Gateway: the TLS handshake with the upstream failed.");
+        var line = await LogLines.WaitForAsync(proxy, "[1201]", Assert.Single(response.Headers.GetValues("x-request-id")));
+        Assert.EndsWith($"upstream {upstream.Host}:{upstream.Port} failed with TlsFailure (forwarding stage Request)", line, StringComparison.Ordinal);
+    }
 }
