@@ -54,7 +54,7 @@ public static class ProxyServiceCollectionExtensions
         services.AddHostedService<FailureQueueSender>();
         services.AddHostedService<StartupSummary>();
         services.TryAddSingleton<ErrorResponseWriter>();
-        services.AddOptions<AccessLogOptions>().Bind(configuration.GetSection(AccessLogOptions.SectionName));
+        services.AddOptions<AccessLogOptions>().Bind(configuration.GetSection(AccessLogOptions.SectionName)).ValidateOnStart();
         services.TryAddSingleton<AccessLogWriter>();
         services.TryAddSingleton<RequestTargetPolicy>();
         services.AddOptions<CrossOriginOptions>().Bind(configuration.GetSection(CrossOriginOptions.SectionName)).ValidateOnStart();

@@ -31,4 +31,16 @@ public sealed class AccessLogSettingTests(StandaloneHostFixture fixture)
             }
         }
     }
+
+    [Fact]
+    public async Task AccessLogSettingThatIsNotABoolean_StopsTheHostWithOneLineNamingIt()
+    {
+        var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
+        settings["Proxy__AccessLog__Enabled"] = "sometimes";
+
+        var (exitCode, output) = await StandaloneProxyProcess.RunToExitAsync(settings, "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("The proxy did not start: Proxy__AccessLog__Enabled cannot be read as a Boolean.", output.Trim());
+    }
 }
