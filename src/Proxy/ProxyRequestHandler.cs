@@ -2,6 +2,7 @@ using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Proxy.AccessLog;
 using Proxy.Auth;
 using Proxy.Cors;
 using Proxy.Errors;
@@ -28,6 +29,7 @@ public sealed class ProxyRequestHandler
     private readonly ErrorResponseWriter _errorWriter;
     private readonly FailureReporter _failures;
     private readonly FailureRecordFactory _records;
+    private readonly AccessLogWriter _accessLog;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ProxyRequestHandler> _logger;
     private readonly long _maxRequestBodySize;
@@ -44,6 +46,7 @@ public sealed class ProxyRequestHandler
         ErrorResponseWriter errorWriter,
         FailureReporter failures,
         FailureRecordFactory records,
+        AccessLogWriter accessLog,
         TimeProvider timeProvider,
         IOptions<ForwardingOptions> forwardingOptions,
         IOptions<QuotaOptions> quotaOptions,
@@ -58,6 +61,7 @@ public sealed class ProxyRequestHandler
         _errorWriter = errorWriter;
         _failures = failures;
         _records = records;
+        _accessLog = accessLog;
         _timeProvider = timeProvider;
         _logger = logger;
         _maxRequestBodySize = forwardingOptions.Value.MaxRequestBodySize;
@@ -133,6 +137,12 @@ public sealed class ProxyRequestHandler
             }
 
             await _errorWriter.WriteAsync(context, error);
+        }
+        finally
+        {
+            // Every request the handler saw, once its answer is written; before the response's disposables run, so the
+            // body's first bytes are still there to name the model.
+            _accessLog.Write(context, request);
         }
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Proxy;
+using Proxy.AccessLog;
 using Proxy.Auth;
 using Proxy.Connections;
 using Proxy.Cors;
@@ -53,6 +54,8 @@ public static class ProxyServiceCollectionExtensions
         services.AddHostedService<FailureQueueSender>();
         services.AddHostedService<StartupSummary>();
         services.TryAddSingleton<ErrorResponseWriter>();
+        services.AddOptions<AccessLogOptions>().Bind(configuration.GetSection(AccessLogOptions.SectionName)).ValidateOnStart();
+        services.TryAddSingleton<AccessLogWriter>();
         services.TryAddSingleton<RequestTargetPolicy>();
         services.AddOptions<CrossOriginOptions>().Bind(configuration.GetSection(CrossOriginOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CrossOriginOptions>, CrossOriginOptionsValidator>());
@@ -69,6 +72,7 @@ public static class ProxyServiceCollectionExtensions
             provider.GetRequiredService<ErrorResponseWriter>(),
             provider.GetRequiredService<FailureReporter>(),
             provider.GetRequiredService<FailureRecordFactory>(),
+            provider.GetRequiredService<AccessLogWriter>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<ForwardingOptions>>(),
             provider.GetRequiredService<IOptions<QuotaOptions>>(),
