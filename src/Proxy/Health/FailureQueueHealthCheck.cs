@@ -1,5 +1,3 @@
-using System.Net;
-using Azure;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -35,21 +33,6 @@ internal sealed class FailureQueueHealthCheck : IHealthCheck
     }
 
     /// <summary>The queue's properties; a queue that does not exist yet answers too (the first record creates it).</summary>
-    private async Task<string?> ProbeAsync(TimeSpan timeout)
-    {
-        try
-        {
-            using var cancellation = new CancellationTokenSource(timeout, _timeProvider);
-            await _queue.GetPropertiesAsync(cancellation.Token);
-            return null;
-        }
-        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-        catch (Exception e)
-        {
-            return StorageFailureCause.Of(e);
-        }
-    }
+    private Task<string?> ProbeAsync(TimeSpan timeout) =>
+        StorageProbe.AnswerAsync(cancellationToken => _queue.GetPropertiesAsync(cancellationToken), timeout, _timeProvider);
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -46,25 +44,11 @@ internal sealed class KeysTableHealthCheck : IHealthCheck
     }
 
     /// <summary>Reads at most one row; a table that does not exist yet answers too (no key is registered).</summary>
-    private async Task<string?> ProbeAsync(TimeSpan timeout)
+    private Task<string?> ProbeAsync(TimeSpan timeout) => StorageProbe.AnswerAsync(async cancellationToken =>
     {
-        try
+        await foreach (var _ in _table.QueryAsync<TableEntity>(maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken).AsPages())
         {
-            using var cancellation = new CancellationTokenSource(timeout, _timeProvider);
-            await foreach (var _ in _table.QueryAsync<TableEntity>(maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellation.Token).AsPages())
-            {
-                break;
-            }
-
-            return null;
+            break;
         }
-        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-        catch (Exception e)
-        {
-            return StorageFailureCause.Of(e);
-        }
-    }
+    }, timeout, _timeProvider);
 }

@@ -113,23 +113,13 @@ public sealed class TableStoreCircuit(
     }
 
     /// <summary>One request that touches the Table service and nothing else: list at most one table. Null when it answered, else the cause.</summary>
-    private async Task<string?> TryQueryAsync(TimeSpan timeout)
+    private Task<string?> TryQueryAsync(TimeSpan timeout) => StorageProbe.AnswerAsync(async cancellationToken =>
     {
-        try
+        await foreach (var _ in tableService.QueryAsync(filter: "TableName eq 'probe'", maxPerPage: 1, cancellationToken: cancellationToken).AsPages())
         {
-            using var cancellation = new CancellationTokenSource(timeout, timeProvider);
-            await foreach (var _ in tableService.QueryAsync(filter: "TableName eq 'probe'", maxPerPage: 1, cancellationToken: cancellation.Token).AsPages())
-            {
-                break;
-            }
-
-            return null;
+            break;
         }
-        catch (Exception e)
-        {
-            return StorageFailureCause.Of(e);
-        }
-    }
+    }, timeout, timeProvider);
 
     /// <summary>At the first failed probe, then at most once per <see cref="NeverAnsweredLogInterval"/> (only the probe loop and the start-up probe call this, one at a time).</summary>
     private void LogNeverAnswered(string cause)
