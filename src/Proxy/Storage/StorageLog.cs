@@ -12,7 +12,6 @@ internal static partial class StorageLog
     public static partial void CircuitClosed(ILogger logger);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error,
-        Message = "Table storage at {Endpoint} has not answered since start ({Cause}): check AzureWebJobsStorage. " +
-            "Until it answers, {Effect}, and in managed mode no key can be read")]
+        Message = "Table storage at {Endpoint} has not answered since start ({Cause}): check AzureWebJobsStorage. Until it answers, {Effect}")]
     public static partial void NeverAnswered(ILogger logger, string endpoint, string cause, string effect);
 }

@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Proxy.Auth;
 using Proxy.Quota;
 
 namespace Proxy.Storage;
@@ -15,7 +16,8 @@ namespace Proxy.Storage;
 /// endpoint and the cause, once a minute for as long as it lasts (issue 14).
 /// </summary>
 public sealed class TableStoreCircuit(
-    TableServiceClient tableService, IOptions<QuotaOptions> options, TimeProvider timeProvider, ILogger<TableStoreCircuit> logger)
+    TableServiceClient tableService, IOptions<QuotaOptions> options, IOptions<AuthOptions> auth, TimeProvider timeProvider,
+    ILogger<TableStoreCircuit> logger)
 {
     /// <summary>How often the error for a store that has never answered is repeated: often enough to be seen, rarely enough not to flood.</summary>
     internal static readonly TimeSpan NeverAnsweredLogInterval = TimeSpan.FromMinutes(1);
@@ -131,9 +133,11 @@ public sealed class TableStoreCircuit(
         }
 
         (_neverAnsweredLogged, _lastNeverAnsweredLog) = (true, now);
-        var effect = _options.FailureMode == QuotaFailureMode.Open
-            ? "requests are admitted uncounted (Proxy__Quota__FailureMode=Open)"
-            : "requests are refused with 503 (Proxy__Quota__FailureMode=Closed)";
+        var effect = auth.Value.Mode == AuthMode.Managed
+            ? "no key can be read and every request is refused with 503 (managed mode)"
+            : _options.FailureMode == QuotaFailureMode.Open
+                ? "requests are admitted uncounted (Proxy__Quota__FailureMode=Open)"
+                : "requests are refused with 503 (Proxy__Quota__FailureMode=Closed)";
         StorageLog.NeverAnswered(logger, Endpoint, cause, effect);
     }
 }

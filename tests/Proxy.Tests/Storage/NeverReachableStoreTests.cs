@@ -47,6 +47,32 @@ public sealed class NeverReachableStoreTests(StandaloneHostFixture fixture)
     }
 
     [Fact]
+    public async Task ManagedMode_ClosedPort_TheErrorLineSaysEveryRequestIsRefused_AndHealthIs503()
+    {
+        var tablePort = LoopbackPort.Unused();
+        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
+            ("AzureWebJobsStorage", AzuriteProcess.ConnectionStringFor(tablePort, fixture.Azurite.QueuePort)),
+            ("Proxy__Auth__Mode", "Managed"), ("Proxy__Upstream__ApiKey", ProxyFixture.UpstreamKey));
+        var expected = $"Table storage at http://127.0.0.1:{tablePort}/devstoreaccount1 has not answered since start (connection refused): " +
+            "check AzureWebJobsStorage. Until it answers, no key can be read and every request is refused with 503 (managed mode)";
+
+        await Eventually.TrueAsync(() => Task.FromResult(proxy.Output.Any(line => line.Contains(expected, StringComparison.Ordinal) && line.Contains("fail:", StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(15), "the error line for a keys table never reached");
+        using var client = ProxyFixture.ClientFor(proxy);
+        using (var refused = await client.GetAsync("/v1/echo"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+
+        AssertNoKey(proxy);
+        Assert.DoesNotContain(proxy.Output, line => line.Contains(ProxyFixture.UpstreamKey, StringComparison.Ordinal));
+        var health = await HealthAsync(proxy);
+        Assert.Equal("Unhealthy", health.GetProperty("status").GetString());
+        Assert.StartsWith("has not been read since start (connection refused)",
+            health.GetProperty("checks").GetProperty("keys").GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WrongAccountKey_ErrorLineSaysAuthenticationFailed_WithoutTheKey()
     {
         var wrongKey = Convert.ToBase64String(Enumerable.Range(0, 64).Select(i => (byte)i).ToArray());
