@@ -8,6 +8,7 @@ using Proxy.Cors;
 using Proxy.Errors;
 using Proxy.Failures;
 using Proxy.Forwarding;
+using Proxy.Health;
 using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Requests;
@@ -36,6 +37,7 @@ public sealed class ProxyRequestHandler
     private readonly QuotaOptions _quotaOptions;
     private readonly FunctionsHostOptions _hostOptions;
     private readonly Func<object, Task> _writeResponseHeaders;
+    private readonly HealthEndpoint _health;
 
     internal ProxyRequestHandler(
         RequestTargetPolicy targetPolicy,
@@ -51,7 +53,8 @@ public sealed class ProxyRequestHandler
         IOptions<ForwardingOptions> forwardingOptions,
         IOptions<QuotaOptions> quotaOptions,
         IOptions<FunctionsHostOptions> hostOptions,
-        ILogger<ProxyRequestHandler> logger)
+        ILogger<ProxyRequestHandler> logger,
+        HealthEndpoint health)
     {
         _targetPolicy = targetPolicy;
         _crossOrigin = crossOrigin;
@@ -68,6 +71,7 @@ public sealed class ProxyRequestHandler
         _quotaOptions = quotaOptions.Value;
         _hostOptions = hostOptions.Value;
         _writeResponseHeaders = WriteResponseHeaders;
+        _health = health;
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -77,6 +81,11 @@ public sealed class ProxyRequestHandler
         var request = new ProxyRequestFeature(context, _timeProvider.GetTimestamp(), _hostOptions.BehindFunctionsHost);
         context.Features.Set(request);
         context.Response.OnStarting(_writeResponseHeaders, context);
+        if (HealthEndpoint.Matches(context.Request))
+        {
+            await _health.AnswerAsync(context);
+            return;
+        }
 
         try
         {

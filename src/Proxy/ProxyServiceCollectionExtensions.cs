@@ -12,6 +12,7 @@ using Proxy.Cors;
 using Proxy.Errors;
 using Proxy.Failures;
 using Proxy.Forwarding;
+using Proxy.Health;
 using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Storage;
@@ -40,6 +41,8 @@ public static class ProxyServiceCollectionExtensions
         services.AddHttpForwarder();
         services.AddProxyStorage(configuration);
         services.TryAddSingleton<TableStoreCircuit>();
+        services.AddHostedService<TableStoreStartupProbe>();
+        services.AddProxyHealth(configuration);
         services.TryAddSingleton<KeyTable>();
         services.TryAddSingleton<KeyDirectory>();
         services.TryAddSingleton<KeyResolver>();
@@ -77,7 +80,8 @@ public static class ProxyServiceCollectionExtensions
             provider.GetRequiredService<IOptions<ForwardingOptions>>(),
             provider.GetRequiredService<IOptions<QuotaOptions>>(),
             provider.GetRequiredService<IOptions<FunctionsHostOptions>>(),
-            provider.GetRequiredService<ILogger<ProxyRequestHandler>>()));
+            provider.GetRequiredService<ILogger<ProxyRequestHandler>>(),
+            provider.GetRequiredService<HealthEndpoint>()));
 
         // YARP logs forwarding failures with their exceptions, whose messages can name hosts and carry
         // request details.

@@ -18,6 +18,9 @@ public sealed class KeyDirectory(KeyTable keyTable, TableStoreCircuit circuit, I
     private Task<Snapshot?>? _refresh;
     private Snapshot? _snapshot;
 
+    /// <summary>Whether the table has been read once since start: until it has, a request waits for a read and gets 503 when it fails.</summary>
+    public bool HasRead => Volatile.Read(ref _snapshot) is not null;
+
     /// <summary>
     /// The record of <paramref name="keyId"/>: found, not registered, or unknown because the table has never
     /// been read and cannot be now. Only the first read waits, and <paramref name="cancellationToken"/> ends that wait
