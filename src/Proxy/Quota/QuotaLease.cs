@@ -9,6 +9,8 @@ public sealed class QuotaLease
     /// <summary>Leases that carry no counts are shared, so those answers allocate nothing.</summary>
     public static readonly QuotaLease Unlimited = new(QuotaDecision.Unlimited, 0, 0, TimeSpan.Zero);
 
+    public static readonly QuotaLease Uncounted = new(QuotaDecision.Uncounted, 0, 0, TimeSpan.Zero);
+
     public static readonly QuotaLease StoreUnavailable = new(QuotaDecision.StoreUnavailable, 0, 0, TimeSpan.Zero);
 
     public static readonly QuotaLease Shed = new(QuotaDecision.Shed, 0, 0, TimeSpan.Zero);
@@ -23,6 +25,11 @@ public sealed class QuotaLease
 
     public QuotaDecision Decision { get; }
 
+    private int _settled;
+
+    /// <summary>An admitted request's counter, which a refund goes back to.</summary>
+    internal KeyWindowCounter? Counter { get; init; }
+
     public bool IsAcquired => Decision is not (QuotaDecision.Exhausted or QuotaDecision.Shed);
 
     /// <summary>Whether the rate-limit headers apply: the request was counted, or refused by the count.</summary>
@@ -31,6 +38,9 @@ public sealed class QuotaLease
     public long Limit { get; }
 
     public long Remaining { get; }
+
+    /// <summary>True the first time only: a request's outcome settles its lease once, however many paths reach it.</summary>
+    internal bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
 
     /// <summary>Time until the window resets; also the <c>Retry-After</c> of a refusal.</summary>
     public TimeSpan ResetAfter { get; }
