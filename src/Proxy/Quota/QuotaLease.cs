@@ -15,6 +15,8 @@ public sealed class QuotaLease
 
     public static readonly QuotaLease Shed = new(QuotaDecision.Shed, 0, 0, TimeSpan.Zero);
 
+    private int _settled;
+
     public QuotaLease(QuotaDecision decision, long limit, long remaining, TimeSpan resetAfter)
     {
         Decision = decision;
@@ -24,8 +26,6 @@ public sealed class QuotaLease
     }
 
     public QuotaDecision Decision { get; }
-
-    private int _settled;
 
     /// <summary>An admitted request's counter, which a refund goes back to.</summary>
     internal KeyWindowCounter? Counter { get; init; }
@@ -42,6 +42,6 @@ public sealed class QuotaLease
     /// <summary>True the first time only: a request's outcome settles its lease once, however many paths reach it.</summary>
     internal bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
 
-    /// <summary>Time until the window resets; also the <c>Retry-After</c> of a refusal.</summary>
+    /// <summary>Time until the window resets: the <c>X-RateLimit-Reset</c> of an answer, refusals included.</summary>
     public TimeSpan ResetAfter { get; }
 }
