@@ -35,6 +35,7 @@ public sealed class ProxyRequestHandler
     private readonly ILogger<ProxyRequestHandler> _logger;
     private readonly long _maxRequestBodySize;
     private readonly QuotaOptions _quotaOptions;
+    private readonly UncountedPaths _uncountedPaths;
     private readonly FunctionsHostOptions _hostOptions;
     private readonly Func<object, Task> _writeResponseHeaders;
     private readonly HealthEndpoint _health;
@@ -69,6 +70,7 @@ public sealed class ProxyRequestHandler
         _logger = logger;
         _maxRequestBodySize = forwardingOptions.Value.MaxRequestBodySize;
         _quotaOptions = quotaOptions.Value;
+        _uncountedPaths = new UncountedPaths(_quotaOptions);
         _hostOptions = hostOptions.Value;
         _writeResponseHeaders = WriteResponseHeaders;
         _health = health;
@@ -123,6 +125,9 @@ public sealed class ProxyRequestHandler
                 await _errorWriter.WriteAsync(context, error);
             }
 
+            // The outcome is known: a failure that is not the client's fault gives its unit back (issue 13).
+            _quota.Settle(request.QuotaLease, request.Error);
+
             if (request.QuotaLease?.Decision == QuotaDecision.StoreUnavailable)
             {
                 // Admitted uncounted (fail-open): reported once the status it got is known; a client that left gets its 499,
@@ -146,6 +151,7 @@ public sealed class ProxyRequestHandler
             }
 
             await _errorWriter.WriteAsync(context, error);
+            _quota.Settle(request.QuotaLease, error);
         }
         finally
         {
@@ -182,7 +188,7 @@ public sealed class ProxyRequestHandler
             return key.Error;
         }
 
-        var lease = await _quota.AcquireAsync(key.KeyId, key.Limit, context.RequestAborted);
+        var lease = _uncountedPaths.Contains(httpRequest) ? QuotaLease.Uncounted : await _quota.AcquireAsync(key.KeyId, key.Limit, context.RequestAborted);
         request.QuotaLease = lease;
         return lease.Decision switch
         {
@@ -259,7 +265,7 @@ public sealed class ProxyRequestHandler
 
         if (request.QuotaLease is { } lease)
         {
-            RateLimitHeaders.Write(headers, lease);
+            RateLimitHeaders.Write(headers, lease, request.Error);
         }
 
         return Task.CompletedTask;

@@ -323,7 +323,10 @@ internal static class BenchmarkRun
         return new Figure($"memory with {streams} concurrent open SSE streams, per stream", perStream, "KB", 64, "≤ 64 KB", 0);
     }
 
-    /// <summary>Transactions for a hot key's admitted requests, then for its refusals once the process knows the hour is used up.</summary>
+    /// <summary>
+    /// Transactions for a hot key's admitted (successful) requests, then for its refusals once the process knows the hour is
+    /// used up; then for another key's requests that fail upstream (503), each admitted and then given back (issue 13).
+    /// </summary>
     private static async Task<Figure[]> TransactionsAsync(string storage, Uri upstream)
     {
         const int limit = 300;
@@ -354,10 +357,41 @@ internal static class BenchmarkRun
         }
 
         var refused = (proxy.Transactions.Count - before) / (double)limit;
+        var failed = await FailedRequestTransactionsAsync(proxy, limit);
         return
         [
-            new Figure("Table transactions per admitted request", admitted, "", 1, "≤ 1", 0),
+            new Figure("Table transactions per successful (admitted) request", admitted, "", 1, "≤ 1", 0),
             new Figure("Table transactions per refused request after exhaustion", refused, "", 0, "0", 0),
+            new Figure("Table transactions per failed request (upstream 503, refunded)", failed, "", 2, "≤ 2", 0),
         ];
+    }
+
+    /// <summary>
+    /// As many failing requests as the limit, one at a time on one key: had a refund not been given back, the last ones would
+    /// be refused. Its write is left to finish before the count is read.
+    /// </summary>
+    private static async Task<double> FailedRequestTransactionsAsync(InProcessProxy proxy, int requests)
+    {
+        using var client = Load.Client(proxy.BaseAddress, "sk-benchmark-failing-" + Guid.NewGuid().ToString("N"));
+        await Load.ChatAsync(client);
+        var before = proxy.Transactions.Count;
+        var failures = 0;
+        for (var i = 0; i < requests; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+            {
+                Content = new StringContent("""{"model":"fail-503","messages":[]}""", System.Text.Encoding.UTF8, "application/json"),
+            };
+            using var response = await client.SendAsync(request);
+            failures += (int)response.StatusCode == 503 ? 1 : 0;
+        }
+
+        if (failures != requests)
+        {
+            throw new InvalidOperationException($"{failures} of {requests} failing requests reached the upstream: the rest were refused, so their units were not given back.");
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        return (proxy.Transactions.Count - before) / (double)requests;
     }
 }

@@ -62,6 +62,8 @@ public sealed class FailureEntity : ITableEntity
 
     public string? Instance { get; set; }
 
+    public bool? Refunded { get; set; }
+
     /// <summary>Aggregated records only; <see cref="Counts"/> is their JSON array, as on the queue.</summary>
     public long? Count { get; set; }
 
@@ -96,6 +98,7 @@ public sealed class FailureEntity : ITableEntity
         RequestBytes = record.RequestBytes,
         ResponseBytes = record.ResponseBytes,
         Instance = record.Instance,
+        Refunded = record.Refunded,
         Count = record.Count,
         Counts = record.Counts is { } counts ? JsonSerializer.Serialize(counts, FailureJsonContext.Default.IReadOnlyListFailureCount) : null,
         Since = record.Since,
@@ -122,6 +125,7 @@ public sealed class FailureEntity : ITableEntity
         RequestBytes = RequestBytes,
         ResponseBytes = ResponseBytes,
         Instance = Instance,
+        Refunded = Refunded,
         Count = Count,
         Counts = Counts is { } counts ? JsonSerializer.Deserialize(counts, FailureJsonContext.Default.IReadOnlyListFailureCount) : null,
         Since = Since,

@@ -6,8 +6,11 @@ namespace Proxy.Failures;
 /// </summary>
 public sealed record FailureRecord
 {
-    /// <summary>2 added aggregated records and their <see cref="Count"/>, <see cref="Counts"/> and <see cref="Since"/>.</summary>
-    public const int CurrentSchemaVersion = 2;
+    /// <summary>
+    /// 2 added aggregated records and their <see cref="Count"/>, <see cref="Counts"/> and <see cref="Since"/>; 3 added
+    /// <see cref="Refunded"/>.
+    /// </summary>
+    public const int CurrentSchemaVersion = 3;
 
     /// <summary>
     /// The kind of a record that stands for many failures of requests without an accepted key, counted rather than
@@ -55,6 +58,13 @@ public sealed record FailureRecord
     public long? ResponseBytes { get; init; }
 
     public string? Instance { get; init; }
+
+    /// <summary>
+    /// Whether the request was left out of its key's hour (issue 13): true when its failure was not the client's fault and
+    /// its unit was given back (or it was admitted fail-open, uncounted), false when it counts; absent when it was never
+    /// counted (refused, or on an uncounted path). Absent in records before version 3.
+    /// </summary>
+    public bool? Refunded { get; init; }
 
     /// <summary>Aggregated records only: how many failures this record stands for.</summary>
     public long? Count { get; init; }

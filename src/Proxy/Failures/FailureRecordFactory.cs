@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Proxy.Auth;
 using Proxy.Errors;
+using Proxy.Quota;
 using Proxy.Requests;
 
 namespace Proxy.Failures;
@@ -43,6 +44,7 @@ public sealed class FailureRecordFactory(TimeProvider timeProvider)
             RequestBytes = context.Request.ContentLength ?? request.Body?.BytesRead,
             ResponseBytes = request.ResponseBytes ?? context.Response.ContentLength,
             Instance = s_instance,
+            Refunded = QuotaRefundRule.IsGivenBack(request.QuotaLease, error),
         });
     }
 

@@ -6,21 +6,28 @@ namespace Proxy.Quota;
 /// One key's count in one window, as this process knows it. Concurrent requests for the key queue here and
 /// share one conditional write per round instead of racing each other into 412s; a round grants as many of
 /// them as the limit leaves and refuses the rest. Once the window is known to be used up, refusals need no
-/// storage call at all: a window's count never goes down inside the hour.
-/// While the store cannot count (issue 12), the counter goes on counting in memory: what it admits uncounted adds to
-/// what it knows of the stored count, so this process never admits more than the limit in the hour, and the next
-/// write for the key adds those admissions to the stored count, which so catches up.
+/// storage call until <see cref="QuotaOptions.ExhaustedRecheckInterval"/> has passed since the count was learnt: a
+/// count can go down when a failed request gives its unit back (issue 13), here or in another process.
+/// A refund made here rides the key's next write round (with the admissions waiting then, if any), so it costs one
+/// conditional write at most, and none when other requests of the key are being counted anyway.
+/// While the store cannot count (issue 12), this process admits uncounted while its own tally leaves room, so that it
+/// never admits more than the limit in the hour; those admissions are never written (issue 13: a failure of the proxy's
+/// store is not the client's fault), so the stored count stays the number of counted outcomes and those in flight.
 /// </summary>
-internal sealed class KeyWindowCounter(QuotaCounterStore store, QuotaStoreGate gate, string keyId, QuotaWindow window, TimeSpan storeTimeout, TimeProvider timeProvider)
+internal sealed class KeyWindowCounter(
+    QuotaCounterStore store, QuotaStoreGate gate, string keyId, QuotaWindow window, TimeSpan storeTimeout, TimeSpan recheckInterval, TimeProvider timeProvider)
 {
     private readonly object _gate = new();
     private List<Waiter> _pending = [];
     private bool _writing;
 
-    // The stored count and its ETag as last read or written, and the admissions made since without the store; all
-    // under the gate (the write loop sets the first two, a request admitted uncounted the third).
+    // The stored count and its ETag as last read or written and when that was, the units given back here and not yet
+    // written, and the admissions made without the store this hour; all under the gate.
     private long _count;
     private ETag? _etag;
+    private long _learnedAt;
+    private long _refunds;
+    private long _refundsInWrite;
     private long _uncounted;
 
     public QuotaWindow Window { get; } = window;
@@ -33,20 +40,28 @@ internal sealed class KeyWindowCounter(QuotaCounterStore store, QuotaStoreGate g
     {
         lock (_gate)
         {
-            if (_etag is not null && _uncounted == 0 && _count >= limit)
+            if (_etag is not null && _count - _refunds >= limit && IsFresh())
             {
                 return Task.FromResult(new KeyWindowAnswer(QuotaDecision.Exhausted));
             }
 
             var waiter = new Waiter(limit);
             _pending.Add(waiter);
-            if (!_writing)
-            {
-                _writing = true;
-                _ = WriteRoundsAsync();
-            }
-
+            StartWriting();
             return cancellationToken.CanBeCanceled ? WaitAsync(waiter, cancellationToken) : waiter.Completion.Task;
+        }
+    }
+
+    /// <summary>
+    /// Gives one counted unit back: its request failed through no fault of the client's. Requests of this process see it
+    /// at once; the store, with the key's next write round, which starts now unless one is already under way.
+    /// </summary>
+    public void Refund()
+    {
+        lock (_gate)
+        {
+            _refunds++;
+            StartWriting();
         }
     }
 
@@ -55,7 +70,7 @@ internal sealed class KeyWindowCounter(QuotaCounterStore store, QuotaStoreGate g
     {
         lock (_gate)
         {
-            if (_count + _uncounted >= limit)
+            if (_count - _refunds + _uncounted >= limit)
             {
                 return false;
             }
@@ -70,7 +85,18 @@ internal sealed class KeyWindowCounter(QuotaCounterStore store, QuotaStoreGate g
     {
         lock (_gate)
         {
-            return _count + _uncounted >= limit;
+            return _count - _refunds + _uncounted >= limit;
+        }
+    }
+
+    private bool IsFresh() => timeProvider.GetElapsedTime(_learnedAt) < recheckInterval;
+
+    private void StartWriting()
+    {
+        if (!_writing)
+        {
+            _writing = true;
+            _ = WriteRoundsAsync();
         }
     }
 
@@ -91,13 +117,15 @@ internal sealed class KeyWindowCounter(QuotaCounterStore store, QuotaStoreGate g
 
     private async Task WriteRoundsAsync()
     {
+        // A refund whose write failed or was shed waits for the key's next round rather than retrying at once.
+        var refundsHeldBack = false;
         while (true)
         {
             List<Waiter> round;
             bool newKey;
             lock (_gate)
             {
-                if (_pending.Count == 0)
+                if (_pending.Count == 0 && (_refunds == 0 || refundsHeldBack))
                 {
                     _writing = false;
                     return;
@@ -112,6 +140,7 @@ internal sealed class KeyWindowCounter(QuotaCounterStore store, QuotaStoreGate g
             if (permit is null)
             {
                 CompleteAll(round, QuotaDecision.Shed);
+                refundsHeldBack = true;
                 continue;
             }
 
@@ -119,11 +148,20 @@ internal sealed class KeyWindowCounter(QuotaCounterStore store, QuotaStoreGate g
             {
                 using var timeout = new CancellationTokenSource(storeTimeout, timeProvider);
                 await WriteRoundAsync(round, timeout.Token);
+                refundsHeldBack = false;
             }
             catch (Exception)
             {
-                // Whatever the store said or failed to say, these requests were not counted; the limiter decides them.
+                // Whatever the store said or failed to say, these requests were not counted; the limiter decides them. A
+                // write that failed may still have been applied: the refunds it carried are taken as written, since
+                // giving them again could admit more than the limit, and losing them only refuses too early.
+                lock (_gate)
+                {
+                    (_refunds, _refundsInWrite) = (_refunds - _refundsInWrite, 0);
+                }
+
                 CompleteAll(round, QuotaDecision.StoreUnavailable);
+                refundsHeldBack = true;
             }
         }
     }
@@ -133,15 +171,16 @@ internal sealed class KeyWindowCounter(QuotaCounterStore store, QuotaStoreGate g
         var grants = new bool[round.Count];
         while (true)
         {
-            long count, uncounted;
+            long count, refunds;
             ETag? etag;
+            bool fresh;
             lock (_gate)
             {
-                (count, uncounted, etag) = (_count, _uncounted, _etag);
+                (count, refunds, etag, fresh) = (_count, _refunds, _etag, IsFresh());
             }
 
-            // Admissions made without the store count as if stored: they go into this write.
-            var known = count + uncounted;
+            // Units given back here count as free already: they go into this write.
+            var known = Math.Max(0, count - refunds);
             var granted = 0;
             for (var i = 0; i < round.Count; i++)
             {
@@ -149,22 +188,39 @@ internal sealed class KeyWindowCounter(QuotaCounterStore store, QuotaStoreGate g
                 granted += grants[i] ? 1 : 0;
             }
 
-            if (granted == 0 && uncounted == 0 && etag is not null)
+            if (granted == 0 && refunds == 0 && etag is not null)
             {
-                Complete(round, grants, known);
-                return;
+                if (fresh || round.Count == 0)
+                {
+                    Complete(round, grants, known);
+                    return;
+                }
+
+                // Used up when last read, but long enough ago that another process may have given units back: read again.
+                await LearnAsync(cancellationToken);
+                continue;
             }
 
             var newCount = known + granted;
+            lock (_gate)
+            {
+                _refundsInWrite = refunds;
+            }
+
             var written = etag is { } current
                 ? await store.TryReplaceAsync(keyId, Window, newCount, current, cancellationToken)
                 : await store.TryInsertAsync(keyId, Window, newCount, cancellationToken);
+            lock (_gate)
+            {
+                _refundsInWrite = 0;
+            }
+
             if (written is not null)
             {
                 lock (_gate)
                 {
-                    (_count, _etag) = (newCount, written);
-                    _uncounted -= uncounted;
+                    (_count, _etag, _learnedAt) = (newCount, written, timeProvider.GetTimestamp());
+                    _refunds -= refunds;
                 }
 
                 Complete(round, grants, known);
@@ -172,21 +228,27 @@ internal sealed class KeyWindowCounter(QuotaCounterStore store, QuotaStoreGate g
             }
 
             // Another writer got there first: learn its count and ETag, then decide again.
-            var stored = await store.ReadAsync(keyId, Window, cancellationToken);
-            lock (_gate)
-            {
-                (_count, _etag) = stored is { } row ? (row.Count, row.ETag) : (0L, (ETag?)null);
-            }
+            await LearnAsync(cancellationToken);
+        }
+    }
+
+    private async Task LearnAsync(CancellationToken cancellationToken)
+    {
+        var stored = await store.ReadAsync(keyId, Window, cancellationToken);
+        lock (_gate)
+        {
+            (_count, _etag) = stored is { } row ? (row.Count, row.ETag) : (0L, (ETag?)null);
+            _learnedAt = timeProvider.GetTimestamp();
         }
     }
 
     /// <summary>Granted waiters get the counts after <paramref name="countBefore"/>, in order; the rest are refused.</summary>
-    private static void Complete(List<Waiter> round, bool[] grants, long countBefore)
+    private void Complete(List<Waiter> round, bool[] grants, long countBefore)
     {
         var position = countBefore;
         for (var i = 0; i < round.Count; i++)
         {
-            round[i].Completion.TrySetResult(grants[i] ? new(QuotaDecision.Admitted, ++position) : new(QuotaDecision.Exhausted));
+            round[i].Completion.TrySetResult(grants[i] ? new(QuotaDecision.Admitted, ++position, this) : new(QuotaDecision.Exhausted));
         }
     }
 

@@ -12,6 +12,9 @@ public enum QuotaDecision
     /// <summary>The key's tier has no limit: nothing is counted.</summary>
     Unlimited,
 
+    /// <summary>The request's path is one that costs the upstream nothing (<see cref="QuotaOptions.UncountedPaths"/>): not counted.</summary>
+    Uncounted,
+
     /// <summary>Table storage could not count it; the failure mode decides.</summary>
     StoreUnavailable,
 

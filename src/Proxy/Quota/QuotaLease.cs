@@ -9,9 +9,13 @@ public sealed class QuotaLease
     /// <summary>Leases that carry no counts are shared, so those answers allocate nothing.</summary>
     public static readonly QuotaLease Unlimited = new(QuotaDecision.Unlimited, 0, 0, TimeSpan.Zero);
 
+    public static readonly QuotaLease Uncounted = new(QuotaDecision.Uncounted, 0, 0, TimeSpan.Zero);
+
     public static readonly QuotaLease StoreUnavailable = new(QuotaDecision.StoreUnavailable, 0, 0, TimeSpan.Zero);
 
     public static readonly QuotaLease Shed = new(QuotaDecision.Shed, 0, 0, TimeSpan.Zero);
+
+    private int _settled;
 
     public QuotaLease(QuotaDecision decision, long limit, long remaining, TimeSpan resetAfter)
     {
@@ -23,6 +27,9 @@ public sealed class QuotaLease
 
     public QuotaDecision Decision { get; }
 
+    /// <summary>An admitted request's counter, which a refund goes back to.</summary>
+    internal KeyWindowCounter? Counter { get; init; }
+
     public bool IsAcquired => Decision is not (QuotaDecision.Exhausted or QuotaDecision.Shed);
 
     /// <summary>Whether the rate-limit headers apply: the request was counted, or refused by the count.</summary>
@@ -32,6 +39,9 @@ public sealed class QuotaLease
 
     public long Remaining { get; }
 
-    /// <summary>Time until the window resets; also the <c>Retry-After</c> of a refusal.</summary>
+    /// <summary>True the first time only: a request's outcome settles its lease once, however many paths reach it.</summary>
+    internal bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
+
+    /// <summary>Time until the window resets: the <c>X-RateLimit-Reset</c> of an answer, refusals included.</summary>
     public TimeSpan ResetAfter { get; }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Proxy.Errors;
 using Proxy.Storage;
 
 namespace Proxy.Quota;
@@ -7,7 +8,8 @@ namespace Proxy.Quota;
 /// <summary>
 /// Counts requests per key and UTC hour in Table storage, exactly across any number of processes:
 /// with limit L and N concurrent requests on one key, min(N, L) are admitted. While the store cannot count, each
-/// process counts in memory and admits (fail-open) at most L per key in the hour.
+/// process counts in memory and admits (fail-open) at most L per key in the hour. A request whose failure was not the
+/// client's fault gives its unit back (<see cref="Settle"/>), so at most L per key and hour end in a counted outcome.
 /// </summary>
 public sealed class QuotaLimiter : IDisposable
 {
@@ -16,6 +18,7 @@ public sealed class QuotaLimiter : IDisposable
     private readonly QuotaStoreGate _gate;
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _storeTimeout;
+    private readonly TimeSpan _recheckInterval;
     private readonly QuotaFailureMode _failureMode;
 
     // This hour's counters by key. Counters of past hours are dropped when the hour turns, so memory is
@@ -30,6 +33,7 @@ public sealed class QuotaLimiter : IDisposable
         _gate = new QuotaStoreGate(options, timeProvider);
         _timeProvider = timeProvider;
         _storeTimeout = options.Value.StoreTimeout;
+        _recheckInterval = options.Value.ExhaustedRecheckInterval;
         _failureMode = options.Value.FailureMode;
     }
 
@@ -56,7 +60,10 @@ public sealed class QuotaLimiter : IDisposable
         switch (answer.Decision)
         {
             case QuotaDecision.Admitted:
-                return new QuotaLease(QuotaDecision.Admitted, limit.Value, limit.Value - answer.Count, window.ResetAfter(_timeProvider.GetUtcNow()));
+                return new QuotaLease(QuotaDecision.Admitted, limit.Value, limit.Value - answer.Count, window.ResetAfter(_timeProvider.GetUtcNow()))
+                {
+                    Counter = answer.Counter,
+                };
             case QuotaDecision.Exhausted:
                 return Exhausted(limit.Value, window);
             case QuotaDecision.Shed:
@@ -65,6 +72,19 @@ public sealed class QuotaLimiter : IDisposable
                 // The store failed this request's write; the circuit spares the next ones the wait.
                 _circuit.RecordFailure();
                 return WithoutStore(counter, limit.Value, window);
+        }
+    }
+
+    /// <summary>
+    /// Settles a request once its outcome is known: a failure that was not the client's fault (<see cref="QuotaRefundRule"/>)
+    /// gives its unit back to the window it was counted in. Returns at once; the write goes with the key's next round.
+    /// </summary>
+    public void Settle(QuotaLease? lease, ProxyError? error)
+    {
+        if (lease?.Counter is { } counter && QuotaRefundRule.IsGivenBack(lease, error) == true
+            && counter.Window == QuotaWindow.Containing(_timeProvider.GetUtcNow()) && lease.TrySettle())
+        {
+            counter.Refund();
         }
     }
 
@@ -109,5 +129,5 @@ public sealed class QuotaLimiter : IDisposable
         return fresh;
     }
 
-    private KeyWindowCounter NewCounter(string keyId, QuotaWindow window) => new(_store, _gate, keyId, window, _storeTimeout, _timeProvider);
+    private KeyWindowCounter NewCounter(string keyId, QuotaWindow window) => new(_store, _gate, keyId, window, _storeTimeout, _recheckInterval, _timeProvider);
 }

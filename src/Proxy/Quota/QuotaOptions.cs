@@ -35,6 +35,19 @@ public sealed class QuotaOptions
     /// <summary>Write rounds that may wait for a permit; beyond it, or after waiting <see cref="StoreTimeout"/>, a request is shed (503).</summary>
     public int StoreQueueLimit { get; set; } = 128;
 
+    /// <summary>
+    /// How long this process trusts that a key's hour is used up before it reads the count again (issue 13): counts now go
+    /// down when a failed request gives its unit back, possibly in another process, so the known-exhausted shortcut (no
+    /// storage call per refusal) must end. It is the longest a refund made by another process waits to be seen here.
+    /// </summary>
+    public TimeSpan ExhaustedRecheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Comma-separated paths whose GET and HEAD requests are not counted (issue 13): listing models costs the upstream
+    /// nothing, and SDKs and tools call it on start-up. A trailing <c>*</c> matches any rest of the path.
+    /// </summary>
+    public string UncountedPaths { get; set; } = "/v1/models,/v1/models/*";
+
     /// <summary>Counters live in one table per UTC day, named this prefix plus <c>yyyyMMdd</c>.</summary>
     public string TablePrefix { get; set; } = "quota";
 

@@ -40,6 +40,19 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
             failures.Add("Proxy__Quota__TablePrefix must be 3 to 55 letters and digits, starting with a letter (a table name with the date appended).");
         }
 
+        if (options.ExhaustedRecheckInterval <= TimeSpan.Zero)
+        {
+            failures.Add("Proxy__Quota__ExhaustedRecheckInterval must be positive.");
+        }
+
+        foreach (var path in UncountedPaths.Entries(options.UncountedPaths))
+        {
+            if (path[0] != '/' || path.IndexOf('*', StringComparison.Ordinal) is >= 0 and var star && star != path.Length - 1)
+            {
+                failures.Add($"Proxy__Quota__UncountedPaths: '{path}' must start with '/' and may only end with '*'.");
+            }
+        }
+
         if (options.RetentionDays < 1)
         {
             failures.Add("Proxy__Quota__RetentionDays must be at least 1.");

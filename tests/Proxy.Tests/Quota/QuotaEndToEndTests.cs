@@ -38,7 +38,7 @@ public abstract class QuotaEndToEndTests(ProxyFixture fixture)
                 await ErrorBodyAssert.MatchesAsync(response, 429, "/v1/echo", FreeTierMessage);
                 Assert.Equal(0, Header(response, "X-RateLimit-Remaining"));
                 Assert.Equal(50, Header(response, "X-RateLimit-Limit"));
-                Assert.InRange(Header(response, "Retry-After"), 1, 3600);
+                Assert.InRange(Header(response, "X-RateLimit-Reset"), 1, 3600);
             }
         }
         finally
@@ -64,11 +64,13 @@ public abstract class QuotaEndToEndTests(ProxyFixture fixture)
         Assert.StartsWith("\"hourly\";q=1;w=3600", Assert.Single(admitted.Headers.GetValues("RateLimit-Policy")), StringComparison.Ordinal);
         await ErrorBodyAssert.MatchesAsync(refused, 429, "/v1/echo", FreeTierMessage);
 
+        // When to come back is in the rate-limit headers; no Retry-After, which the OpenAI SDKs would sleep for (issue 13).
         var secondsToTheHour = (int)Math.Ceiling((TopOfNextHour() - DateTimeOffset.UtcNow).TotalSeconds);
-        var retryAfter = Header(refused, "Retry-After");
-        Assert.InRange(retryAfter, secondsToTheHour - 5, secondsToTheHour + 1);
-        Assert.Equal(retryAfter, Header(refused, "X-RateLimit-Reset"));
-        Assert.Equal(retryAfter > 60, refused.Headers.TryGetValues("x-should-retry", out var shouldRetry) && shouldRetry.Single() == "false");
+        var reset = Header(refused, "X-RateLimit-Reset");
+        Assert.InRange(reset, secondsToTheHour - 5, secondsToTheHour + 1);
+        Assert.Equal($"\"hourly\";r=0;t={reset}", Assert.Single(refused.Headers.GetValues("RateLimit")));
+        Assert.False(refused.Headers.Contains("Retry-After"));
+        Assert.Equal("false", Assert.Single(refused.Headers.GetValues("x-should-retry")));
     }
 
     [Fact]

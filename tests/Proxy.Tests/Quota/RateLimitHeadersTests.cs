@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Proxy.Quota;
 
@@ -21,27 +22,20 @@ public sealed class RateLimitHeadersTests
         Assert.False(headers.ContainsKey("Retry-After"));
     }
 
-    [Fact]
-    public void Write_RefusalLongerThanSdksWait_SaysDoNotRetry()
+    [Theory]
+    [InlineData(2400)]
+    [InlineData(45)]
+    public void Write_Refusal_SaysDoNotRetryAndWhenTheHourResetsButGivesNoRetryAfter(int secondsLeft)
     {
         var headers = new HeaderDictionary();
 
-        RateLimitHeaders.Write(headers, new QuotaLease(QuotaDecision.Exhausted, 10, 0, TimeSpan.FromMinutes(40)));
+        RateLimitHeaders.Write(headers, new QuotaLease(QuotaDecision.Exhausted, 10, 0, TimeSpan.FromSeconds(secondsLeft)));
 
-        Assert.Equal("2400", headers["Retry-After"]);
         Assert.Equal("false", headers["x-should-retry"]);
+        Assert.False(headers.ContainsKey("Retry-After"), "the .NET SDK would sleep for it, whatever x-should-retry says");
+        Assert.Equal(secondsLeft.ToString(CultureInfo.InvariantCulture), headers["X-RateLimit-Reset"]);
+        Assert.Equal($"\"hourly\";r=0;t={secondsLeft}", headers["RateLimit"]);
         Assert.Equal("0", headers["X-RateLimit-Remaining"]);
-    }
-
-    [Fact]
-    public void Write_RefusalWithinAMinute_LetsSdksRetry()
-    {
-        var headers = new HeaderDictionary();
-
-        RateLimitHeaders.Write(headers, new QuotaLease(QuotaDecision.Exhausted, 10, 0, TimeSpan.FromSeconds(45)));
-
-        Assert.Equal("45", headers["Retry-After"]);
-        Assert.False(headers.ContainsKey("x-should-retry"));
     }
 
     [Fact]
@@ -51,6 +45,7 @@ public sealed class RateLimitHeadersTests
 
         RateLimitHeaders.Write(headers, QuotaLease.StoreUnavailable);
         RateLimitHeaders.Write(headers, QuotaLease.Unlimited);
+        RateLimitHeaders.Write(headers, QuotaLease.Uncounted);
 
         Assert.Empty(headers);
     }

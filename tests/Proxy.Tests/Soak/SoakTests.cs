@@ -634,6 +634,7 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
 
     /// <summary>
     /// For every key: requests that reached the upstream ≤ the limit (per UTC hour the key's requests spanned) plus the
+    /// counted requests that failed through no fault of their client (refunded, issue 13) plus the
     /// requests fail-open admitted uncounted, counted from their quota_store_unavailable records (archived rows, and
     /// log lines, since a request that also failed has a second record under the same request id, and the archive keeps a row for each).
     /// </summary>
@@ -660,23 +661,32 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
         var twice = sequences.Count - sequences.Distinct().Count();
         var hitsByKey = sequences.Distinct().GroupBy(sequence => _keyOfRequest[sequence]).ToDictionary(group => group.Key, group => group.Count());
 
+        // A counted request that failed through no fault of its client gave its unit back (issue 13), so it reached the
+        // upstream without using up the hour: an upstream 5xx or 429, the proxy's 502/504, a 200 stream the upstream broke.
+        var hits = sequences.ToHashSet();
+        var refundedByKey = outcomes.Where(outcome => hits.Contains(outcome.Sequence) && outcome.Counted && !EndedByKill(outcome)
+                && (outcome.Status >= 500 || (outcome.Status == 429 && !IsQuotaRefusal(outcome)) || (outcome.Broken && !outcome.Aborted)))
+            .GroupBy(outcome => outcome.Key).ToDictionary(group => group.Key, group => group.Count());
+
         // While the store is away each process counts in memory and refuses beyond the limit, so fail-open admissions are
         // bounded too: at most the limit per key, hour and process lifetime (a restarted process starts from nothing).
         var lifetimes = slots.Count;
         var mostBeyondFailOpen = 0;
         var mostWithFailOpen = 0;
         var violations = new List<string>();
-        foreach (var (key, hits) in hitsByKey)
+        foreach (var (key, keyHits) in hitsByKey)
         {
             var allowance = Limit * HoursSpanned(outcomes.Where(outcome => outcome.Key == key));
             var admittedUncounted = failOpenByKey.GetValueOrDefault(keyIdOf[key]);
-            var counted = hits - admittedUncounted;
+            var refunded = refundedByKey.GetValueOrDefault(key);
+            var counted = keyHits - admittedUncounted - refunded;
             mostBeyondFailOpen = Math.Max(mostBeyondFailOpen, counted);
-            mostWithFailOpen = admittedUncounted > 0 ? Math.Max(mostWithFailOpen, hits) : mostWithFailOpen;
+            mostWithFailOpen = admittedUncounted > 0 ? Math.Max(mostWithFailOpen, keyHits - refunded) : mostWithFailOpen;
 
-            if (counted > allowance || hits > allowance * lifetimes)
+            // Fail-open admissions are never counted (issue 13): the limit counted, plus at most the limit uncounted per lifetime.
+            if (counted > allowance || keyHits - refunded > allowance * (lifetimes + 1))
             {
-                violations.Add($"key {key} ({keyIdOf[key]}): {hits} upstream requests, {admittedUncounted} fail-open, allowance {allowance} ({allowance * lifetimes} over {lifetimes} process lifetimes)");
+                violations.Add($"key {key} ({keyIdOf[key]}): {keyHits} upstream requests, {admittedUncounted} fail-open, {refunded} refunded, allowance {allowance} ({allowance * (lifetimes + 1)} with {lifetimes} process lifetimes)");
             }
         }
 
@@ -686,9 +696,9 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
         var maxStored = stored.Values.DefaultIfEmpty().Max();
         Check(violations.Count == 0 && maxStored <= Limit * lifetimes && twice == 0, failures,
             $"No over-admission: over {hitsByKey.Count} keys that reached the upstream ({keysOverLimit} refused with 429 after their limit), " +
-            $"the most upstream requests any key got beyond its fail-open admissions is {mostBeyondFailOpen} against a limit of {Limit} per hour; " +
+            $"the most upstream requests any key got beyond its fail-open admissions and refunded failures ({refundedByKey.Values.Sum()} in all) is {mostBeyondFailOpen} against a limit of {Limit} per hour; " +
             $"reported separately, fail-open admitted {failOpen.Count} requests uncounted across {failOpenByKey.Count} keys, taking those keys to at most " +
-            $"{mostWithFailOpen} upstream requests (bound {Limit * lifetimes}: the limit in each of {lifetimes} process lifetimes) (records: {failOpenFromRows.Count} archived rows, {failOpenFromLogs.Count} log lines; clients saw " +
+            $"{mostWithFailOpen} upstream requests not refunded (bound {Limit * (lifetimes + 1)}: the limit counted, plus the limit uncounted in each of {lifetimes} process lifetimes) (records: {failOpenFromRows.Count} archived rows, {failOpenFromLogs.Count} log lines; clients saw " +
             $"{seenFailOpen.Count} responses without rate-limit headers; {failedToo.Count} of those requests also failed and so had two records under one " +
             $"request id, of which the archive kept both {keptBoth} times); most counted admissions a client saw for one key: {countedAdmitted}; " +
             $"highest stored count {maxStored} (bound {Limit * lifetimes}); {sequences.Count} upstream requests from the load, {twice} seen twice; " +

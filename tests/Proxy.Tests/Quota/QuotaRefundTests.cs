@@ -1,0 +1,201 @@
+using Microsoft.Extensions.Time.Testing;
+using Proxy.Errors;
+using Proxy.Quota;
+using Proxy.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Proxy.Tests.Quota;
+
+/// <summary>
+/// A failure that is not the client's fault gives its unit back (issue 13), against a real Azurite: what is refunded and
+/// what is not, what a refund costs in Table transactions, and when another process sees it.
+/// </summary>
+[Collection(OnStandaloneHost.Name)]
+public sealed class QuotaRefundTests(StandaloneHostFixture fixture, ITestOutputHelper output)
+{
+    private static readonly DateTimeOffset s_quarterPastTen = new(2031, 5, 4, 10, 15, 0, TimeSpan.Zero);
+    private static readonly TimeSpan s_recheckInterval = new QuotaOptions().ExhaustedRecheckInterval;
+
+    public static TheoryData<string, int> NotTheClientsFault => new()
+    {
+        { nameof(FailureKind.UpstreamError), 500 },
+        { nameof(FailureKind.UpstreamError), 503 },
+        { nameof(FailureKind.UpstreamError), 429 },
+        { nameof(FailureKind.UpstreamUnreachable), 502 },
+        { nameof(FailureKind.UpstreamTimeout), 504 },
+        { nameof(FailureKind.Internal), 500 },
+    };
+
+    public static TheoryData<string, int> TheClientsOwn => new()
+    {
+        { nameof(FailureKind.UpstreamError), 400 },
+        { nameof(FailureKind.UpstreamError), 404 },
+        { nameof(FailureKind.ClientAborted), 499 },
+        { nameof(FailureKind.StreamError), 200 },
+    };
+
+    [Theory]
+    [MemberData(nameof(NotTheClientsFault))]
+    public async Task Settle_FailureNotTheClientsFault_GivesTheUnitBackForOneTransaction(string kind, int status)
+    {
+        using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, new FakeTimeProvider(s_quarterPastTen));
+        var limiter = harness.Get<QuotaLimiter>();
+        var key = QuotaHarness.NewKeyId();
+        await limiter.AcquireAsync(key, 2);
+        var failed = await limiter.AcquireAsync(key, 2);
+        Assert.Equal(0, failed.Remaining);
+        var beforeRefund = harness.Transactions.Count;
+
+        limiter.Settle(failed, Error(kind, status));
+        limiter.Settle(failed, Error(kind, status));
+
+        await Eventually.TrueAsync(() => Task.FromResult(harness.Transactions.Count > beforeRefund), TimeSpan.FromSeconds(10), "the refund is written");
+        await Task.Delay(200);
+        Assert.Equal(1, harness.Transactions.Count - beforeRefund);
+        var stored = await harness.Get<QuotaCounterStore>().ReadAsync(key, QuotaWindow.Containing(s_quarterPastTen));
+        Assert.Equal(1, stored?.Count);
+        var again = await limiter.AcquireAsync(key, 2);
+        Assert.Equal(QuotaDecision.Admitted, again.Decision);
+        Assert.Equal(0, again.Remaining);
+        Assert.Equal(QuotaDecision.Exhausted, (await limiter.AcquireAsync(key, 2)).Decision);
+    }
+
+    [Theory]
+    [MemberData(nameof(TheClientsOwn))]
+    public async Task Settle_SuccessOrTheClientsOwnFailure_KeepsTheUnitCountedForNoTransaction(string kind, int status)
+    {
+        using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, new FakeTimeProvider(s_quarterPastTen));
+        var limiter = harness.Get<QuotaLimiter>();
+        var key = QuotaHarness.NewKeyId();
+        var succeeded = await limiter.AcquireAsync(key, 2);
+        var failed = await limiter.AcquireAsync(key, 2);
+        var beforeSettling = harness.Transactions.Count;
+
+        limiter.Settle(succeeded, null);
+        limiter.Settle(failed, Error(kind, status));
+
+        await Task.Delay(200);
+        Assert.Equal(beforeSettling, harness.Transactions.Count);
+        Assert.Equal(QuotaDecision.Exhausted, (await limiter.AcquireAsync(key, 2)).Decision);
+    }
+
+    [Fact]
+    public async Task Settle_RefundInAnotherProcess_IsSeenOnceTheRecheckIntervalHasPassed()
+    {
+        var time = new FakeTimeProvider(s_quarterPastTen);
+        using var first = new QuotaHarness(fixture.Azurite.ConnectionString, time);
+        using var second = new QuotaHarness(fixture.Azurite.ConnectionString, time);
+        var key = QuotaHarness.NewKeyId();
+        var failing = await first.Get<QuotaLimiter>().AcquireAsync(key, 1);
+        Assert.Equal(QuotaDecision.Exhausted, (await second.Get<QuotaLimiter>().AcquireAsync(key, 1)).Decision);
+
+        var beforeRefund = first.Transactions.Count;
+        first.Get<QuotaLimiter>().Settle(failing, Error(nameof(FailureKind.UpstreamError), 503));
+        await Eventually.TrueAsync(() => Task.FromResult(first.Transactions.Count > beforeRefund), TimeSpan.FromSeconds(10), "the refund is written");
+
+        // Inside the interval the second process still answers from what it knew, without a storage call.
+        var secondBefore = second.Transactions.Count;
+        time.Advance(s_recheckInterval - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(QuotaDecision.Exhausted, (await second.Get<QuotaLimiter>().AcquireAsync(key, 1)).Decision);
+        Assert.Equal(secondBefore, second.Transactions.Count);
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var admitted = await second.Get<QuotaLimiter>().AcquireAsync(key, 1);
+        output.WriteLine($"A refund in one process is seen by another within {s_recheckInterval.TotalSeconds} s (Proxy__Quota__ExhaustedRecheckInterval); " +
+            $"seeing it cost {second.Transactions.Count - secondBefore} transactions (a read, then the admission's write)");
+        Assert.Equal(QuotaDecision.Admitted, admitted.Decision);
+        Assert.Equal(2, second.Transactions.Count - secondBefore);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_ExhaustedAndRefusedAgainAndAgain_ReadsAtMostOncePerRecheckInterval()
+    {
+        var time = new FakeTimeProvider(s_quarterPastTen);
+        using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, time);
+        var limiter = harness.Get<QuotaLimiter>();
+        var key = QuotaHarness.NewKeyId();
+        await limiter.AcquireAsync(key, 1);
+        var afterAdmitted = harness.Transactions.Count;
+
+        for (var second = 0; second < 20; second++)
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                Assert.Equal(QuotaDecision.Exhausted, (await limiter.AcquireAsync(key, 1)).Decision);
+            }
+
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var reads = harness.Transactions.Count - afterAdmitted;
+        output.WriteLine($"200 refusals over 20 s of a used-up key: {reads} Table transactions ({reads / 200.0:F3} per refusal; recheck every {s_recheckInterval.TotalSeconds} s)");
+        Assert.InRange(reads, 1, (int)(TimeSpan.FromSeconds(20) / s_recheckInterval));
+    }
+
+    [Fact]
+    public async Task AcquireAsync_TwoLimitersWithAThirdFailing_LetExactlyTheLimitSucceed()
+    {
+        const int Limit = 50;
+        var time = new FakeTimeProvider(s_quarterPastTen);
+        using var first = new QuotaHarness(fixture.Azurite.ConnectionString, time);
+        using var second = new QuotaHarness(fixture.Azurite.ConnectionString, time);
+        var limiters = new[] { first.Get<QuotaLimiter>(), second.Get<QuotaLimiter>() };
+        var key = QuotaHarness.NewKeyId();
+        var successes = 0;
+        var failures = 0;
+
+        async Task CallAsync(int i)
+        {
+            var lease = await limiters[i % 2].AcquireAsync(key, Limit);
+            if (lease.Decision != QuotaDecision.Admitted)
+            {
+                return;
+            }
+
+            await Task.Yield();
+            if (i % 3 == 0)
+            {
+                Interlocked.Increment(ref failures);
+                limiters[i % 2].Settle(lease, Error(nameof(FailureKind.UpstreamError), 500));
+            }
+            else
+            {
+                Interlocked.Increment(ref successes);
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(() => CallAsync(i))));
+        var afterBurst = successes;
+
+        // Callers come back for what the refunds gave back; once both processes have read again, the hour is used up exactly.
+        // The clock moves only once the refunds' writes are done, so that none of them times out on the moved clock.
+        await QuietAsync(first, second);
+        time.Advance(s_recheckInterval);
+        for (var i = 0; successes < Limit + 1 && i < 400; i++)
+        {
+            await CallAsync((i * 3) + 1);
+        }
+
+        await QuietAsync(first, second);
+        time.Advance(s_recheckInterval);
+        var refusedAtTheEnd = await Task.WhenAll(limiters.Select(limiter => limiter.AcquireAsync(key, Limit).AsTask()));
+        output.WriteLine($"200 concurrent calls over two limiters, a third failing, limit {Limit}: {afterBurst} succeeded in the burst, {failures} failed and were refunded; " +
+            $"{successes} succeeded in all");
+        Assert.Equal(Limit, successes);
+        Assert.All(refusedAtTheEnd, lease => Assert.Equal(QuotaDecision.Exhausted, lease.Decision));
+        Assert.Equal(Limit, (await first.Get<QuotaCounterStore>().ReadAsync(key, QuotaWindow.Containing(s_quarterPastTen)))?.Count);
+    }
+
+    /// <summary>Waits until neither process has sent a storage call for a while: their refunds' writes are done.</summary>
+    private static async Task QuietAsync(params QuotaHarness[] harnesses)
+    {
+        var last = -1;
+        while (harnesses.Sum(harness => harness.Transactions.Count) is var now && now != last)
+        {
+            last = now;
+            await Task.Delay(100);
+        }
+    }
+
+    private static ProxyError Error(string kind, int status) => new(Enum.Parse<FailureKind>(kind), status, "failed", "type", null);
+}
