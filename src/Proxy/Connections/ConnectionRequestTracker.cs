@@ -33,7 +33,7 @@ internal sealed class ConnectionRequestTracker
     {
         _idleLimit = idleLimit;
         _idleEntry = new LinkedListNode<ConnectionContext>(connection);
-        idleLimit.BecameIdle(_idleEntry);
+        idleLimit.BecameIdle(_idleEntry, servedRequests: false);
     }
 
     /// <summary>
@@ -112,7 +112,7 @@ internal sealed class ConnectionRequestTracker
         var tracker = (ConnectionRequestTracker)state;
         if (Interlocked.Decrement(ref tracker._answering) == 0)
         {
-            tracker._idleLimit.BecameIdle(tracker._idleEntry);
+            tracker._idleLimit.BecameIdle(tracker._idleEntry, servedRequests: true);
         }
 
         return Task.CompletedTask;

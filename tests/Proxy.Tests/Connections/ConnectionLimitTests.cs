@@ -52,4 +52,39 @@ public sealed class ConnectionLimitTests(StandaloneHostFixture fixture, ITestOut
         Assert.InRange(held, 0, 1000);
         Assert.DoesNotContain(proxy.Output, line => line.Contains("Out of memory", StringComparison.OrdinalIgnoreCase) || line.Contains("crit:", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task AFloodOfFreshIdleConnections_ClosesThoseBeforeAClientsKeptAliveConnection()
+    {
+        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress, ("Proxy__Connections__MaxIdleConnections", "5"));
+        using var handler = new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 1 };
+        var connections = 0;
+        handler.ConnectCallback = async (context, cancellationToken) =>
+        {
+            Interlocked.Increment(ref connections);
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        };
+        using var client = new HttpClient(handler) { BaseAddress = proxy.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", ProxyFixture.ClientKey);
+
+        using (var first = await client.GetAsync("/v1/echo"))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        // Twice the idle limit of connections that never send a request, each newer than the client's idle connection.
+        await using var flood = IdleConnectionFlood.Start(proxy.Port, 10);
+        var opened = await flood.OpenedAsync(s_floodBound);
+        var held = await flood.ReportAsync(s_floodBound);
+
+        using var second = await client.GetAsync("/v1/echo");
+        output.WriteLine($"{opened.Connected} fresh idle connections accepted, {held.Open} still open; the kept-alive client's " +
+            $"second request: {(int)second.StatusCode} on connection {connections} of its own");
+
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(1, connections);
+        Assert.InRange(held.Open, 0, 4);
+    }
 }
