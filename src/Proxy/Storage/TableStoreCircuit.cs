@@ -23,6 +23,7 @@ public sealed class TableStoreCircuit(
     internal static readonly TimeSpan NeverAnsweredLogInterval = TimeSpan.FromMinutes(1);
 
     private readonly QuotaOptions _options = options.Value;
+    private readonly Lock _neverAnsweredGate = new();
     private int _open;
     private int _answered;
     private string? _cause;
@@ -55,8 +56,9 @@ public sealed class TableStoreCircuit(
     }
 
     /// <summary>
-    /// Asks the store once, bounded by <paramref name="timeout"/>: null when it answered, else the cause. A failure
-    /// opens the circuit, as a failed request's would, so that requests stop waiting for a store known to be down.
+    /// Asks the store once, bounded by <paramref name="timeout"/>: null when it answered, else the cause, which a store that
+    /// has never answered logs. It does not open the circuit: only a request's failed store call does, since a probe that
+    /// times out cost no request anything, and a store that is merely slow to a probe must still count the next request.
     /// </summary>
     public async Task<string?> ProbeAsync(TimeSpan timeout)
     {
@@ -68,18 +70,9 @@ public sealed class TableStoreCircuit(
         }
 
         Volatile.Write(ref _cause, cause);
-        if (Interlocked.CompareExchange(ref _open, 1, 0) == 0)
+        if (!HasAnswered)
         {
-            if (HasAnswered)
-            {
-                StorageLog.CircuitOpened(logger);
-            }
-            else
-            {
-                LogNeverAnswered(cause);
-            }
-
-            _ = ProbeUntilBackAsync(delayFirst: true);
+            LogNeverAnswered(cause);
         }
 
         return cause;
@@ -123,16 +116,20 @@ public sealed class TableStoreCircuit(
         }
     }, timeout, timeProvider);
 
-    /// <summary>At the first failed probe, then at most once per <see cref="NeverAnsweredLogInterval"/> (only the probe loop and the start-up probe call this, one at a time).</summary>
+    /// <summary>At the first failed probe, then at most once per <see cref="NeverAnsweredLogInterval"/>, whichever probe finds it.</summary>
     private void LogNeverAnswered(string cause)
     {
-        var now = timeProvider.GetTimestamp();
-        if (_neverAnsweredLogged && timeProvider.GetElapsedTime(_lastNeverAnsweredLog, now) < NeverAnsweredLogInterval)
+        lock (_neverAnsweredGate)
         {
-            return;
+            var now = timeProvider.GetTimestamp();
+            if (_neverAnsweredLogged && timeProvider.GetElapsedTime(_lastNeverAnsweredLog, now) < NeverAnsweredLogInterval)
+            {
+                return;
+            }
+
+            (_neverAnsweredLogged, _lastNeverAnsweredLog) = (true, now);
         }
 
-        (_neverAnsweredLogged, _lastNeverAnsweredLog) = (true, now);
         var effect = auth.Value.Mode == AuthMode.Managed
             ? "no key can be read and every request is refused with 503 (managed mode)"
             : _options.FailureMode == QuotaFailureMode.Open
