@@ -14,6 +14,7 @@ using Proxy.Forwarding;
 using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Storage;
+using Proxy.Tiers;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -33,6 +34,8 @@ public static class ProxyServiceCollectionExtensions
         services.AddOptions<QuotaOptions>().Bind(configuration.GetSection(QuotaOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QuotaOptions>, QuotaOptionsValidator>());
+        services.AddOptions<TierOptions>().Bind(configuration.GetSection(TierOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TierOptions>, TierOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, KestrelLimitsSetup>());
 
         services.TryAddSingleton(TimeProvider.System);
@@ -41,6 +44,9 @@ public static class ProxyServiceCollectionExtensions
         services.TryAddSingleton<TableStoreCircuit>();
         services.TryAddSingleton<KeyTable>();
         services.TryAddSingleton<KeyDirectory>();
+        services.TryAddSingleton<TierTable>();
+        services.TryAddSingleton<TierDirectory>();
+        services.AddHostedService<DirectoryRefreshService>();
         services.TryAddSingleton<KeyResolver>();
         services.TryAddSingleton<QuotaCounterStore>();
         services.TryAddSingleton<QuotaLimiter>();
