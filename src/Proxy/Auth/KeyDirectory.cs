@@ -30,7 +30,7 @@ public sealed class KeyDirectory
     /// </summary>
     public async ValueTask<KeyLookup> FindAsync(string keyId, CancellationToken cancellationToken = default)
     {
-        var keys = _copy.Current ?? await _copy.RefreshAsync().WaitAsync(cancellationToken);
+        var keys = await _copy.GetAsync(cancellationToken);
         if (keys is null)
         {
             return KeyLookup.Unavailable;

@@ -29,7 +29,7 @@ public sealed class TierDirectory
 
     /// <summary>The tiers in effect. Only the first read waits, and <paramref name="cancellationToken"/> ends that wait.</summary>
     public async ValueTask<TierLimits> GetAsync(CancellationToken cancellationToken = default) =>
-        _copy.Current ?? await _copy.RefreshAsync().WaitAsync(cancellationToken) ?? _settings;
+        await _copy.GetAsync(cancellationToken) ?? _settings;
 
     /// <summary>Reads the table again, unless a read is under way (then that one is shared); never throws.</summary>
     public Task RefreshAsync() => _copy.RefreshAsync();
