@@ -11,7 +11,8 @@ namespace Proxy.Cli;
 
 /// <summary>
 /// <c>keys create | list | set | disable | enable | usage</c>. What the command line alone gets wrong is a usage error
-/// (exit 2, before any storage call); what the settings or the keys table do not have is exit 1.
+/// (exit 2, before any storage call); what the keys or tiers table do not have is exit 1. Limits shown are the
+/// proxy's: <see cref="Proxy.Tiers.TierLimits"/> over the tiers table.
 /// </summary>
 internal static class KeyCommands
 {
