@@ -145,6 +145,9 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         version: '10.0'
       }
     }
+    // No siteConfig.healthCheckPath: Flex Consumption has no platform health check (App Service's Health check,
+    // which takes failing instances out of rotation, serves Premium and Dedicated plans only). The app's GET /health
+    // is for a monitor to call instead, such as an Application Insights availability test (README, "Health").
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'

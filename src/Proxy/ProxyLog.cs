@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Proxy;
 
@@ -20,4 +21,8 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
         Message = "Closed the longest-idle client connection to keep at most {MaxIdle} idle; {Closed} closed so far")]
     public static partial void IdleConnectionsClosed(ILogger logger, int maxIdle, long closed);
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning,
+        Message = "Request {RequestId} got 502: upstream {UpstreamHost} failed with {ErrorClass} (forwarding stage {Stage})")]
+    public static partial void UpstreamUnreachable(ILogger logger, string requestId, string upstreamHost, ForwarderError stage, string errorClass);
 }

@@ -2,11 +2,13 @@ using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Proxy.AccessLog;
 using Proxy.Auth;
 using Proxy.Cors;
 using Proxy.Errors;
 using Proxy.Failures;
 using Proxy.Forwarding;
+using Proxy.Health;
 using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Requests;
@@ -28,12 +30,14 @@ public sealed class ProxyRequestHandler
     private readonly ErrorResponseWriter _errorWriter;
     private readonly FailureReporter _failures;
     private readonly FailureRecordFactory _records;
+    private readonly AccessLogWriter _accessLog;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ProxyRequestHandler> _logger;
     private readonly long _maxRequestBodySize;
     private readonly QuotaOptions _quotaOptions;
     private readonly FunctionsHostOptions _hostOptions;
     private readonly Func<object, Task> _writeResponseHeaders;
+    private readonly HealthEndpoint _health;
 
     internal ProxyRequestHandler(
         RequestTargetPolicy targetPolicy,
@@ -44,11 +48,13 @@ public sealed class ProxyRequestHandler
         ErrorResponseWriter errorWriter,
         FailureReporter failures,
         FailureRecordFactory records,
+        AccessLogWriter accessLog,
         TimeProvider timeProvider,
         IOptions<ForwardingOptions> forwardingOptions,
         IOptions<QuotaOptions> quotaOptions,
         IOptions<FunctionsHostOptions> hostOptions,
-        ILogger<ProxyRequestHandler> logger)
+        ILogger<ProxyRequestHandler> logger,
+        HealthEndpoint health)
     {
         _targetPolicy = targetPolicy;
         _crossOrigin = crossOrigin;
@@ -58,12 +64,14 @@ public sealed class ProxyRequestHandler
         _errorWriter = errorWriter;
         _failures = failures;
         _records = records;
+        _accessLog = accessLog;
         _timeProvider = timeProvider;
         _logger = logger;
         _maxRequestBodySize = forwardingOptions.Value.MaxRequestBodySize;
         _quotaOptions = quotaOptions.Value;
         _hostOptions = hostOptions.Value;
         _writeResponseHeaders = WriteResponseHeaders;
+        _health = health;
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -73,6 +81,11 @@ public sealed class ProxyRequestHandler
         var request = new ProxyRequestFeature(context, _timeProvider.GetTimestamp(), _hostOptions.BehindFunctionsHost);
         context.Features.Set(request);
         context.Response.OnStarting(_writeResponseHeaders, context);
+        if (HealthEndpoint.Matches(context.Request))
+        {
+            await _health.AnswerAsync(context);
+            return;
+        }
 
         try
         {
@@ -133,6 +146,12 @@ public sealed class ProxyRequestHandler
             }
 
             await _errorWriter.WriteAsync(context, error);
+        }
+        finally
+        {
+            // Every request the handler saw, once its answer is written; before the response's disposables run, so the
+            // body's first bytes are still there to name the model.
+            _accessLog.Write(context, request);
         }
     }
 

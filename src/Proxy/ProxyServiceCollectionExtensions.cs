@@ -5,12 +5,14 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Proxy;
+using Proxy.AccessLog;
 using Proxy.Auth;
 using Proxy.Connections;
 using Proxy.Cors;
 using Proxy.Errors;
 using Proxy.Failures;
 using Proxy.Forwarding;
+using Proxy.Health;
 using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Storage;
@@ -42,6 +44,8 @@ public static class ProxyServiceCollectionExtensions
         services.AddHttpForwarder();
         services.AddProxyStorage(configuration);
         services.TryAddSingleton<TableStoreCircuit>();
+        services.AddHostedService<TableStoreStartupProbe>();
+        services.AddProxyHealth(configuration);
         services.TryAddSingleton<KeyTable>();
         services.TryAddSingleton<KeyDirectory>();
         services.TryAddSingleton<TierTable>();
@@ -59,6 +63,8 @@ public static class ProxyServiceCollectionExtensions
         services.AddHostedService<FailureQueueSender>();
         services.AddHostedService<StartupSummary>();
         services.TryAddSingleton<ErrorResponseWriter>();
+        services.AddOptions<AccessLogOptions>().Bind(configuration.GetSection(AccessLogOptions.SectionName)).ValidateOnStart();
+        services.TryAddSingleton<AccessLogWriter>();
         services.TryAddSingleton<RequestTargetPolicy>();
         services.AddOptions<CrossOriginOptions>().Bind(configuration.GetSection(CrossOriginOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CrossOriginOptions>, CrossOriginOptionsValidator>());
@@ -75,11 +81,13 @@ public static class ProxyServiceCollectionExtensions
             provider.GetRequiredService<ErrorResponseWriter>(),
             provider.GetRequiredService<FailureReporter>(),
             provider.GetRequiredService<FailureRecordFactory>(),
+            provider.GetRequiredService<AccessLogWriter>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<ForwardingOptions>>(),
             provider.GetRequiredService<IOptions<QuotaOptions>>(),
             provider.GetRequiredService<IOptions<FunctionsHostOptions>>(),
-            provider.GetRequiredService<ILogger<ProxyRequestHandler>>()));
+            provider.GetRequiredService<ILogger<ProxyRequestHandler>>(),
+            provider.GetRequiredService<HealthEndpoint>()));
 
         // YARP logs forwarding failures with their exceptions, whose messages can name hosts and carry
         // request details.

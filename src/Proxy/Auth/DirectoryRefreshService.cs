@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Proxy.Tiers;
@@ -10,7 +11,7 @@ namespace Proxy.Auth;
 /// twice). A read that takes longer than the interval delays the next tick instead of overlapping it.
 /// </summary>
 internal sealed class DirectoryRefreshService(
-    KeyDirectory keys, TierDirectory tiers, IHostApplicationLifetime lifetime, IOptions<AuthOptions> options, TimeProvider timeProvider)
+    KeyDirectory keys, TierDirectory tiers, IServiceProvider services, IOptions<AuthOptions> options, TimeProvider timeProvider)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -20,10 +21,14 @@ internal sealed class DirectoryRefreshService(
         {
             // Not before: a host that fails to start (a port in use) must stop with the one line that says why, and a read
             // in flight then made the host log its shutdown as well. A request that comes first makes the first read itself.
-            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            // (Read from the services, as StartupSummary does: the core's services are also built without a host.)
+            if (services.GetService<IHostApplicationLifetime>() is { } lifetime)
             {
-                await started.Task.WaitAsync(stoppingToken);
+                var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+                {
+                    await started.Task.WaitAsync(stoppingToken);
+                }
             }
 
             do

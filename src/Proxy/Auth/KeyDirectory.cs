@@ -23,6 +23,9 @@ public sealed class KeyDirectory
         _copy = new TableCopy<FrozenDictionary<string, KeyRecord>>(keyTable.Name, ReadAsync, circuit, quotaOptions.Value.StoreTimeout, timeProvider, logger);
     }
 
+    /// <summary>Whether the table has been read once since start: until it has, a request waits for a read and gets 503 when it fails.</summary>
+    public bool HasRead => _copy.Current is not null;
+
     /// <summary>
     /// The record of <paramref name="keyId"/>: found, not registered, or unknown because the table has never
     /// been read and cannot be now. Only the first read waits, and <paramref name="cancellationToken"/> ends that wait

@@ -90,7 +90,7 @@ internal sealed class TableCopy<T>(
             if (!_failing)
             {
                 _failing = true;
-                var cause = StoreFailureCause.Of(e);
+                var cause = StorageFailureCause.Of(e);
                 var served = _readAt is { } readAt ? $"the copy read at {readAt.UtcDateTime:yyyy-MM-ddTHH:mm:ss}Z" : "no copy yet";
                 TableCopyLog.ReadFailed(logger, tableName, cause, served);
             }

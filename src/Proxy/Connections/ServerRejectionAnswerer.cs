@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.WebUtilities;
+using Proxy.AccessLog;
 using Proxy.Errors;
 using Proxy.Requests;
 
@@ -11,9 +12,9 @@ namespace Proxy.Connections;
 /// <summary>
 /// Makes the documented answer to a request the server refused: the same body, headers and failure record as any
 /// other error, written by <see cref="ErrorResponseWriter"/> into a request of its own, then framed as a response
-/// that closes the connection, as the server's refusal did.
+/// that closes the connection, as the server's refusal did. It gets its access line too, as every request does.
 /// </summary>
-internal sealed class ServerRejectionAnswerer(ErrorResponseWriter errors, TimeProvider timeProvider)
+internal sealed class ServerRejectionAnswerer(ErrorResponseWriter errors, AccessLogWriter accessLog, TimeProvider timeProvider)
 {
     public async ValueTask<ReadOnlyMemory<byte>> AnswerAsync(ServerRejection rejection, RejectedRequestLine? requestLine, KestrelServerLimits limits)
     {
@@ -25,6 +26,7 @@ internal sealed class ServerRejectionAnswerer(ErrorResponseWriter errors, TimePr
         context.Response.Body = body;
 
         await errors.WriteAsync(context, ErrorCatalog.ServerRejection(rejection.StatusCode, limits));
+        accessLog.Write(context, request);
 
         var head = new StringBuilder()
             .Append("HTTP/1.1 ").Append(context.Response.StatusCode).Append(' ').Append(ReasonPhrases.GetReasonPhrase(context.Response.StatusCode)).Append("\r\n");

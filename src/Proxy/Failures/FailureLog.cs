@@ -1,15 +1,24 @@
 using Microsoft.Extensions.Logging;
+using Proxy.AccessLog;
 
 namespace Proxy.Failures;
 
 /// <summary>Failures as structured log events, with the record's fields, so that Application Insights sees them without the queue.</summary>
 internal static partial class FailureLog
 {
-    [LoggerMessage(EventId = 4000, Level = LogLevel.Warning,
-        Message = "Failure {Kind} ({StatusCode}) from {Source}: request {RequestId} {Method} {Path}; key {KeyId} tier {Tier} model {Model}; " +
-                  "upstream {UpstreamStatusCode} {UpstreamRequestId}; {DurationMs} ms; {Message}")]
-    public static partial void Failure(ILogger logger, string kind, int statusCode, string source, string requestId, string method, string path,
-        string? keyId, string? tier, string? model, int? upstreamStatusCode, string? upstreamRequestId, long durationMs, string message);
+    private static readonly EventId s_failure = new(4000, nameof(Failure));
+
+    /// <summary>Written by hand rather than generated, so that an absent field shows as <c>-</c> (see <see cref="LogLine{TFields}"/>).</summary>
+    public static void Failure(ILogger logger, string kind, int statusCode, string source, string requestId, string method, string path,
+        string? keyId, string? tier, string? model, int? upstreamStatusCode, string? upstreamRequestId, long durationMs, string message)
+    {
+        if (logger.IsEnabled(LogLevel.Warning))
+        {
+            var line = new LogLine<FailureLine>(new FailureLine(kind, statusCode, source, requestId, method, path, keyId, tier, model,
+                upstreamStatusCode, upstreamRequestId, durationMs, message));
+            logger.Log(LogLevel.Warning, s_failure, line, null, LogLine<FailureLine>.Format);
+        }
+    }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Error,
         Message = "Failure buffer full ({Capacity} records): {Dropped} records dropped so far")]

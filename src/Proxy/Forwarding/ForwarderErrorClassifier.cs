@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+using System.Security.Authentication;
 using Microsoft.AspNetCore.Http;
 using Proxy.Errors;
 using Yarp.ReverseProxy.Forwarder;
@@ -82,5 +84,40 @@ internal static class ForwarderErrorClassifier
         }
 
         return "the upstream did not answer properly.";
+    }
+
+    /// <summary>
+    /// The class of a failure to reach the upstream, for the operator's log line: the socket's error
+    /// (<c>ConnectionRefused</c>, <c>HostNotFound</c>, <c>TimedOut</c>, <c>ConnectionReset</c>, …), <c>TlsFailure</c>, else
+    /// what the HTTP client made of it (<c>ResponseEnded</c>, <c>InvalidResponse</c>, …). Only enum names: never an
+    /// exception's message, which can carry a host's answer or the request's details.
+    /// </summary>
+    public static string ErrorClassOf(Exception? exception)
+    {
+        HttpRequestError? httpError = null;
+        var timedOut = false;
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case SocketException socket:
+                    return socket.SocketErrorCode.ToString();
+                case AuthenticationException:
+                    return "TlsFailure";
+                case HttpRequestException { HttpRequestError: not HttpRequestError.Unknown } request:
+                    httpError ??= request.HttpRequestError;
+                    break;
+                case HttpIOException { HttpRequestError: not HttpRequestError.Unknown } io:
+                    httpError ??= io.HttpRequestError;
+                    break;
+                case TimeoutException:
+                    timedOut = true;
+                    break;
+            }
+        }
+
+        return timedOut ? nameof(SocketError.TimedOut)
+            : httpError == HttpRequestError.SecureConnectionError ? "TlsFailure"
+            : httpError?.ToString() ?? "Unknown";
     }
 }

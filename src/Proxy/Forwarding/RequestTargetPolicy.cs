@@ -50,12 +50,13 @@ internal sealed class RequestTargetPolicy
             return ErrorCatalog.BadRequest("the path has a '%' that is not followed by two hex digits.");
         }
 
-        if (EscapesPrefixInAnyDecoding(clientPath))
+        var decoded = DecodeOnce(clientPath);
+        if (EscapesPrefixInAnyDecoding(clientPath, decoded))
         {
             return ErrorCatalog.NotFound("the path may not contain dot segments, empty segments or encoded separators.");
         }
 
-        if (!IsValidUtf8(clientPath))
+        if (!IsUtf8(decoded))
         {
             // Overlong forms such as %c0%ae ('.') are how escapes hide from checks that decode differently.
             return ErrorCatalog.BadRequest("the path is not valid percent-encoded UTF-8.");
@@ -78,30 +79,29 @@ internal sealed class RequestTargetPolicy
         return ErrorCatalog.NotFound("the path is outside " + _prefixList + ".");
     }
 
-    /// <summary>Whether the raw path, percent-decoded, is well-formed UTF-8 (which rules out overlong encodings).</summary>
-    private static bool IsValidUtf8(string rawPath)
+    /// <summary>
+    /// Whether a path decoded once, byte for character, is well-formed UTF-8 (which rules out overlong encodings).
+    /// The raw target is ASCII, so each character stands for one byte.
+    /// </summary>
+    private static bool IsUtf8(string decoded)
     {
-        if (!rawPath.Contains('%', StringComparison.Ordinal))
+        if (System.Text.Ascii.IsValid(decoded))
         {
             return true;
         }
 
-        var bytes = rawPath.Length <= 512 ? stackalloc byte[rawPath.Length] : new byte[rawPath.Length];
-        var length = 0;
-        for (var i = 0; i < rawPath.Length; i++)
+        var bytes = decoded.Length <= 512 ? stackalloc byte[decoded.Length] : new byte[decoded.Length];
+        for (var i = 0; i < decoded.Length; i++)
         {
-            if (rawPath[i] == '%' && i + 2 < rawPath.Length && byte.TryParse(rawPath.AsSpan(i + 1, 2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var decoded))
+            if (decoded[i] > byte.MaxValue)
             {
-                bytes[length++] = decoded;
-                i += 2;
+                return false;
             }
-            else
-            {
-                bytes[length++] = (byte)rawPath[i];
-            }
+
+            bytes[i] = (byte)decoded[i];
         }
 
-        return System.Text.Unicode.Utf8.IsValid(bytes[..length]);
+        return System.Text.Unicode.Utf8.IsValid(bytes);
     }
 
     private static bool HasStrayPercent(string rawPath)
@@ -118,12 +118,13 @@ internal sealed class RequestTargetPolicy
     }
 
     /// <summary>
-    /// Whether the path, or what any number of further percent-decoding hops would make of it, escapes the prefix.
+    /// Whether the path, or what any number of further percent-decoding hops would make of it (the first one given),
+    /// escapes the prefix.
     /// Each hop shortens a path that still has a percent sequence, so the loop ends.
     /// </summary>
-    private static bool EscapesPrefixInAnyDecoding(string rawPath)
+    private static bool EscapesPrefixInAnyDecoding(string rawPath, string firstHop)
     {
-        var layer = rawPath;
+        var (layer, decoded) = (rawPath, firstHop);
         while (true)
         {
             if (EscapesPrefix(layer))
@@ -131,13 +132,12 @@ internal sealed class RequestTargetPolicy
                 return true;
             }
 
-            var decoded = DecodeOnce(layer);
             if (decoded.Length == layer.Length)
             {
                 return false;
             }
 
-            layer = decoded;
+            (layer, decoded) = (decoded, DecodeOnce(decoded));
         }
     }
 

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Proxy.Errors;
+using Proxy.Requests;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Proxy.Forwarding;
@@ -21,12 +23,15 @@ internal sealed class UpstreamForwarder : IDisposable
     private readonly string _destinationPrefix;
     private readonly ForwarderRequestConfig _requestConfig;
     private readonly HttpMessageInvoker _invoker;
+    private readonly string _upstreamHost;
+    private readonly ILogger<UpstreamForwarder> _logger;
 
     public UpstreamForwarder(
         IHttpForwarder forwarder,
         ProxyTransformer transformer,
         IOptions<UpstreamOptions> upstreamOptions,
-        IOptions<ForwardingOptions> forwardingOptions)
+        IOptions<ForwardingOptions> forwardingOptions,
+        ILogger<UpstreamForwarder> logger)
     {
         _forwarder = forwarder;
         _transformer = transformer;
@@ -34,6 +39,10 @@ internal sealed class UpstreamForwarder : IDisposable
         _maxRequestBodySize = forwardingOptions.Value.MaxRequestBodySize;
         _destinationPrefix = _upstream.BaseUrl.AbsoluteUri.TrimEnd('/');
         _requestConfig = new ForwarderRequestConfig { ActivityTimeout = _upstream.Timeout };
+
+        // Host and port only: the base URL's path, query or user info could carry what a log line must not.
+        _upstreamHost = $"{_upstream.BaseUrl.Host}:{_upstream.BaseUrl.Port}";
+        _logger = logger;
 
         // As YARP's direct-forwarding sample: no proxy, no redirects, no cookies, no decompression
         // (bodies pass through as the upstream encoded them), and trace context passed on, not duplicated.
@@ -65,7 +74,17 @@ internal sealed class UpstreamForwarder : IDisposable
         }
 
         var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-        return ForwarderErrorClassifier.Classify(error, exception, context, _upstream, _maxRequestBodySize);
+        var failure = ForwarderErrorClassifier.Classify(error, exception, context, _upstream, _maxRequestBodySize);
+        if (failure.Kind == FailureKind.UpstreamUnreachable)
+        {
+            // The client's body says only "could not be reached"; the operator's line says where and why, by the error's
+            // class alone: an exception's message can carry the request's details.
+            var requestId = ProxyRequestFeature.Get(context).RequestId;
+            var errorClass = ForwarderErrorClassifier.ErrorClassOf(exception);
+            ProxyLog.UpstreamUnreachable(_logger, requestId, _upstreamHost, error, errorClass);
+        }
+
+        return failure;
     }
 
     public void Dispose() => _invoker.Dispose();

@@ -20,11 +20,17 @@ internal sealed partial class StartupSummary(
     IOptions<UpstreamOptions> upstream, IOptions<AuthOptions> auth, IOptions<QuotaOptions> quota, IOptions<FailureOptions> failures,
     TableServiceClient tables, QueueServiceClient queues, IServiceProvider services, ILogger<StartupSummary> logger) : IHostedService
 {
-    // Once every service, the server included, has started: a host that then fails to bind says only that. (Read from the
-    // host's services when it starts, since the core's services are also built without a host, by the CLI and tests.)
+    // Once every service, the server included, has started: a host that then fails to bind says only that, and says
+    // nothing of stopping, since it never ran. (Read from the host's services when it starts, since the core's services
+    // are also built without a host, by the CLI and tests.)
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        services.GetService<IHostApplicationLifetime>()?.ApplicationStarted.Register(Write);
+        var lifetime = services.GetService<IHostApplicationLifetime>();
+        lifetime?.ApplicationStarted.Register(() =>
+        {
+            Write();
+            lifetime.ApplicationStopping.Register(() => Stopping(logger));
+        });
         return Task.CompletedTask;
     }
 
@@ -47,6 +53,9 @@ internal sealed partial class StartupSummary(
         var queueEndpoint = queues.Uri.GetLeftPart(UriPartial.Path);
         Started(logger, upstreamHost, auth.Value.Mode, upstreamKey, limits, options.FailureMode, tableEndpoint, queueEndpoint, failures.Value.QueueName);
     }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Proxy stopping: finishing the requests in flight and sending the buffered failure records")]
+    private static partial void Stopping(ILogger logger);
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Information,
         Message = "Proxy started: upstream {Upstream} with {UpstreamKey} key, auth {AuthMode}, limits {Limits}, " +

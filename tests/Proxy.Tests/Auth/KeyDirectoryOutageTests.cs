@@ -46,7 +46,7 @@ public sealed class KeyDirectoryOutageTests(StandaloneHostFixture fixture)
         relay.Down();
         Assert.False((await directory.FindAsync(before.KeyId)).Available);
         Assert.True(circuit.IsOpen);
-        Assert.Contains(logs.Events, e => e.EventId == 3002 && e.Text == $"Table {tableName} could not be read (no connection); requests are served from no copy yet until a read succeeds");
+        Assert.Contains(logs.Events, e => e.EventId == 3002 && e.Text == $"Table {tableName} could not be read (connection refused); requests are served from no copy yet until a read succeeds");
 
         await relay.UpAsync();
         await Eventually.TrueAsync(() =>

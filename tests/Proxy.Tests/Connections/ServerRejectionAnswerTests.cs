@@ -17,7 +17,7 @@ public sealed class ServerRejectionAnswerTests(StandaloneHostFixture fixture, IT
     private const string RefusalShaped = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
     [Fact]
-    public async Task HeadThatStopsArriving_Gets408WithTheDocumentedBodyAndARecord_AfterTheHeadersTimeout()
+    public async Task HeadThatStopsArriving_Gets408WithTheDocumentedBodyARecordAndAnAccessLine_AfterTheHeadersTimeout()
     {
         await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress, ("Proxy__Forwarding__RequestHeadersTimeout", "00:00:01"));
 
@@ -28,6 +28,7 @@ public sealed class ServerRejectionAnswerTests(StandaloneHostFixture fixture, IT
         var body = ErrorBodyAssert.Matches(result.Response, 408, "/v1/slow-head", "Request Timeout: the request headers did not arrive within 1 seconds.");
         var record = await fixture.Failures.WaitForAsync(body.GetProperty("requestId").GetString()!);
         Assert.Equal((408, "bad_request", "GET", "/v1/slow-head"), (record.StatusCode, record.Kind, record.Method, record.Path));
+        await LogLines.WaitForAsync(proxy, "Request " + record.RequestId + " GET /v1/slow-head answered 408 in ");
     }
 
     [Fact]

@@ -39,6 +39,21 @@ public sealed partial class ConsoleLogTests(StandaloneHostFixture fixture)
         Assert.All(proxy.Output, line => Assert.Matches(LineStartingWithIsoUtc(), line));
     }
 
+    [Fact]
+    public async Task SimpleFormatterByDefault_WritesEachEventOnOneLine()
+    {
+        // The harness asks for single lines; an empty value is what the host sees when the setting is not given.
+        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress, ("Logging__Console__FormatterOptions__SingleLine", string.Empty));
+        using var client = ProxyFixture.ClientFor(proxy);
+        using var response = await client.GetAsync("/v1/errors/openai/500");
+        var requestId = Assert.Single(response.Headers.GetValues("x-request-id"));
+
+        var line = await LogLines.WaitForAsync(proxy, "[1200]", requestId);
+
+        Assert.Matches(LineStartingWithIsoUtc(), line);
+        Assert.All(proxy.Output, output => Assert.Matches(LineStartingWithIsoUtc(), output));
+    }
+
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")]
     private static partial Regex IsoUtc();
 
