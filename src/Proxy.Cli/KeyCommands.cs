@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using Azure;
-using Microsoft.Extensions.Options;
 using Proxy.Auth;
 using Proxy.Quota;
 
@@ -12,24 +11,19 @@ namespace Proxy.Cli;
 
 /// <summary>
 /// <c>keys create | list | set | disable | enable | usage</c>. What the command line alone gets wrong is a usage error
-/// (exit 2, before any storage call); what the settings or the keys table do not have is exit 1.
+/// (exit 2, before any storage call); what the keys or tiers table do not have is exit 1. Limits shown are the
+/// proxy's: <see cref="Proxy.Tiers.TierLimits"/> over the tiers table.
 /// </summary>
 internal static class KeyCommands
 {
     public static Command Create(OperatorServices services, TextWriter output, TextWriter error)
     {
         var nameOption = new Option<string?>("--name") { Description = "A label for the key, such as its owner." };
-        var tierOption = new Option<string?>("--tier") { Description = $"The key's tier (default {QuotaOptions.FreeTier}); one of those configured with Proxy__Quota__Tiers__<name>__RequestsPerHour." };
-        var limitOption = new Option<int?>("--limit") { Description = "Requests per hour for this key, over its tier's: 1 or more." };
+        var tierOption = new Option<string?>("--tier") { Description = $"The key's tier (default {QuotaOptions.FreeTier}); one of those 'proxy-cli tiers list' shows." };
+        tierOption.Validators.Add(result => TierArgument.Validate(result, result.GetValueOrDefault<string?>()));
+        var limitOption = LimitOption.Create("Requests per hour for this key, over its tier's: 1 or more.", "to refuse a key, use 'proxy-cli keys disable'");
         var noLimitOption = new Option<bool>("--tier-limit") { Description = "Remove the key's own limit; its tier's applies again." };
         var idArgument = new Argument<string>("key-id") { Description = "The key's id, or enough of its start to be unique." };
-        limitOption.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 1 and var limit)
-            {
-                result.AddError($"--limit must be a whole number of requests per hour, 1 or more (not {limit}); to refuse a key, use 'proxy-cli keys disable'.");
-            }
-        });
         idArgument.Validators.Add(result =>
         {
             if (!KeyIdPrefix.IsWellFormed(result.GetValueOrDefault<string>()))
@@ -41,8 +35,7 @@ internal static class KeyCommands
         var create = new Command("create", "Create a key. It is printed once; only its hash is stored.") { nameOption, tierOption, limitOption };
         create.SetAction(async (parse, cancellationToken) =>
         {
-            var tier = parse.GetValue(tierOption) ?? QuotaOptions.FreeTier;
-            if (!await IsConfiguredTierAsync(tier))
+            if (await ExistingTierAsync(parse.GetValue(tierOption) ?? QuotaOptions.FreeTier, cancellationToken) is not { } tier)
             {
                 return 1;
             }
@@ -62,11 +55,12 @@ internal static class KeyCommands
         {
             // Read before the header is printed, so that a storage failure is the only line.
             var records = await services.Get<KeyTable>().ListAsync(cancellationToken);
+            var limits = await StoredTiers.ReadAsync(services, error, cancellationToken);
             await output.WriteLineAsync($"{"ID",-14}{"NAME",-20}{"TIER",-10}{"LIMIT",-8}{"STATE",-10}CREATED");
             foreach (var record in records.OrderBy(r => r.CreatedAt))
             {
                 await output.WriteLineAsync(
-                    $"{ApiKeyHash.Prefix(record.KeyId),-14}{record.Name ?? "-",-20}{record.Tier,-10}{Describe(LimitOf(record)),-8}" +
+                    $"{ApiKeyHash.Prefix(record.KeyId),-14}{record.Name ?? "-",-20}{record.Tier,-10}{Describe(limits.LimitOf(record)),-8}" +
                     $"{(record.Disabled ? "disabled" : "enabled"),-10}{record.CreatedAt:yyyy-MM-dd HH:mm}Z");
             }
 
@@ -89,14 +83,15 @@ internal static class KeyCommands
         });
         set.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.GetValue(tierOption) is { } tier && !await IsConfiguredTierAsync(tier))
+            string? tier = null;
+            if (parse.GetValue(tierOption) is { } asked && (tier = await ExistingTierAsync(asked, cancellationToken)) is null)
             {
                 return 1;
             }
 
             return await UpdateAsync(parse.GetValue(idArgument)!, record => record with
             {
-                Tier = parse.GetValue(tierOption) ?? record.Tier,
+                Tier = tier ?? record.Tier,
                 RequestsPerHour = parse.GetValue(noLimitOption) ? null : parse.GetValue(limitOption) ?? record.RequestsPerHour,
             }, cancellationToken);
         });
@@ -118,8 +113,9 @@ internal static class KeyCommands
             var now = services.Get<TimeProvider>().GetUtcNow();
             var window = QuotaWindow.Containing(now);
             var count = (await services.Get<QuotaCounterStore>().ReadAsync(found.Record.KeyId, window, cancellationToken))?.Count ?? 0;
+            var limit = (await StoredTiers.ReadAsync(services, error, cancellationToken)).LimitOf(found.Record);
             await output.WriteLineAsync(
-                $"{ApiKeyHash.Prefix(found.Record.KeyId)}: {count} of {Describe(LimitOf(found.Record))} requests in {window.Start:yyyy-MM-dd HH}:00Z, " +
+                $"{ApiKeyHash.Prefix(found.Record.KeyId)}: {count} of {Describe(limit)} requests in {window.Start:yyyy-MM-dd HH}:00Z, " +
                 $"resets in {(int)Math.Ceiling(window.ResetAfter(now).TotalMinutes)} min");
             return 0;
         });
@@ -145,27 +141,24 @@ internal static class KeyCommands
                 return 1;
             }
 
+            var limit = (await StoredTiers.ReadAsync(services, error, cancellationToken)).LimitOf(changed);
             await output.WriteLineAsync(
-                $"{ApiKeyHash.Prefix(changed.KeyId)}: tier {changed.Tier}, limit {Describe(LimitOf(changed))}, {(changed.Disabled ? "disabled" : "enabled")}");
+                $"{ApiKeyHash.Prefix(changed.KeyId)}: tier {changed.Tier}, limit {Describe(limit)}, {(changed.Disabled ? "disabled" : "enabled")}");
             return 0;
         }
 
-        // The proxy counts a key of an unknown tier as free, so a mistyped tier would silently give the free limit.
-        async Task<bool> IsConfiguredTierAsync(string tier)
+        // The proxy counts a key of a tier it does not have as free, so a mistyped tier would silently give the free limit.
+        async Task<string?> ExistingTierAsync(string tier, CancellationToken cancellationToken)
         {
-            var quota = services.Get<IOptions<QuotaOptions>>().Value;
-            if (tier.Equals(QuotaOptions.FreeTier, StringComparison.OrdinalIgnoreCase) || quota.Tiers.ContainsKey(tier))
+            var limits = await StoredTiers.ReadAsync(services, error, cancellationToken);
+            if (limits.TryGet(tier, out var record))
             {
-                return true;
+                return record.Name;
             }
 
-            var tiers = string.Join(", ", quota.Tiers.Keys.Order(StringComparer.OrdinalIgnoreCase).Prepend(QuotaOptions.FreeTier));
-            await error.WriteLineAsync(
-                $"No tier '{tier}' is configured; the tiers are: {tiers}. Use one of them, or configure it with Proxy__Quota__Tiers__{tier}__RequestsPerHour.");
-            return false;
+            await error.WriteLineAsync(StoredTiers.Unknown(tier, limits));
+            return null;
         }
-
-        int? LimitOf(KeyRecord record) => record.RequestsPerHour ?? services.Get<IOptions<QuotaOptions>>().Value.LimitFor(record.Tier);
     }
 
     private static string Describe(int? limit) => limit?.ToString(CultureInfo.InvariantCulture) ?? "none";

@@ -6,6 +6,7 @@ using Proxy.Auth;
 using Proxy.Failures;
 using Proxy.Hosting;
 using Proxy.Quota;
+using Proxy.Tiers;
 
 namespace Proxy.Cli;
 
@@ -58,6 +59,7 @@ internal sealed class OperatorServices : IAsyncDisposable
         {
             _ = Get<IOptions<AuthOptions>>().Value;
             _ = Get<IOptions<QuotaOptions>>().Value;
+            _ = Get<IOptions<TierOptions>>().Value;
             _ = Get<IOptions<FailureOptions>>().Value;
         }
         catch (OptionsValidationException e)

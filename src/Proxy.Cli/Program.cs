@@ -9,10 +9,11 @@ var settingsOption = new Option<FileInfo?>("--settings")
     Recursive = true,
 };
 await using var services = new OperatorServices();
-var root = new RootCommand("Operate the AI API proxy: API keys, their usage this hour, and failure analysis.")
+var root = new RootCommand("Operate the AI API proxy: API keys, tiers and their limits, usage this hour, and failure analysis.")
 {
     settingsOption,
     KeyCommands.Create(services, Console.Out, Console.Error),
+    TierCommands.Create(services, Console.Out, Console.Error),
     FailureCommands.Create(services, Console.Out, Console.Error),
 };
 

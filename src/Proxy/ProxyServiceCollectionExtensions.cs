@@ -16,6 +16,7 @@ using Proxy.Health;
 using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Storage;
+using Proxy.Tiers;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -35,6 +36,8 @@ public static class ProxyServiceCollectionExtensions
         services.AddOptions<QuotaOptions>().Bind(configuration.GetSection(QuotaOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QuotaOptions>, QuotaOptionsValidator>());
+        services.AddOptions<TierOptions>().Bind(configuration.GetSection(TierOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TierOptions>, TierOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, KestrelLimitsSetup>());
 
         services.TryAddSingleton(TimeProvider.System);
@@ -45,6 +48,9 @@ public static class ProxyServiceCollectionExtensions
         services.AddProxyHealth(configuration);
         services.TryAddSingleton<KeyTable>();
         services.TryAddSingleton<KeyDirectory>();
+        services.TryAddSingleton<TierTable>();
+        services.TryAddSingleton<TierDirectory>();
+        services.AddHostedService<DirectoryRefreshService>();
         services.TryAddSingleton<KeyResolver>();
         services.TryAddSingleton<QuotaCounterStore>();
         services.TryAddSingleton<QuotaLimiter>();

@@ -28,8 +28,17 @@ internal static class BenchmarkRun
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         };
-        await using var forwarding = await StandaloneProxyProcess.StartAsync(new Dictionary<string, string>(common) { ["Proxy__Quota__FreeRequestsPerHour"] = string.Empty });
-        await using var counting = await StandaloneProxyProcess.StartAsync(new Dictionary<string, string>(common) { ["Proxy__Quota__FreeRequestsPerHour"] = "1000000000" });
+        // Each with its own tiers table, so that each one's free limit is the one in effect.
+        await using var forwarding = await StandaloneProxyProcess.StartAsync(new Dictionary<string, string>(common)
+        {
+            ["Proxy__Quota__FreeRequestsPerHour"] = string.Empty,
+            ["Proxy__Tiers__TableName"] = "tiersforwarding",
+        });
+        await using var counting = await StandaloneProxyProcess.StartAsync(new Dictionary<string, string>(common)
+        {
+            ["Proxy__Quota__FreeRequestsPerHour"] = "1000000000",
+            ["Proxy__Tiers__TableName"] = "tierscounting",
+        });
         output.WriteLine("Measuring; this takes a few minutes.");
 
         var figures = new List<Figure>();

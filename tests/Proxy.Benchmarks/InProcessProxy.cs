@@ -41,6 +41,7 @@ internal sealed class InProcessProxy : IAsyncDisposable
             ["AzureWebJobsStorage"] = storage,
             ["Proxy:Upstream:BaseUrl"] = upstream.ToString(),
             ["Proxy:Quota:FreeRequestsPerHour"] = requestsPerHour.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Proxy:Tiers:TableName"] = "tiers" + Guid.NewGuid().ToString("N"),
         });
         builder.Services.AddProxy(builder.Configuration);
 

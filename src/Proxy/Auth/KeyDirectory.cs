@@ -1,25 +1,30 @@
 using System.Collections.Frozen;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Proxy.Storage;
 
 namespace Proxy.Auth;
 
 /// <summary>
-/// The keys table, read whole and kept for <see cref="AuthOptions.KeyRefreshInterval"/>, so that a request
-/// never reads it: registered keys are few, and one query a half-minute is cheaper than one per request.
-/// A stale copy keeps serving while a fresh one is read in the background, and keeps serving when the store is down.
+/// The keys table, read whole and kept, so that a request never reads it: registered keys are few, and one query per
+/// <see cref="AuthOptions.KeyRefreshInterval"/> is cheaper than one per request. <see cref="DirectoryRefreshService"/> reads
+/// it again on that interval whatever the traffic, so a key created or disabled while the proxy is idle is known to its
+/// first request after. A copy keeps serving while the next is read, and when the store is down.
 /// </summary>
-public sealed class KeyDirectory(KeyTable keyTable, TableStoreCircuit circuit, IOptions<AuthOptions> authOptions,
-    IOptions<Quota.QuotaOptions> quotaOptions, TimeProvider timeProvider)
+public sealed class KeyDirectory
 {
-    private readonly TimeSpan _refreshInterval = authOptions.Value.KeyRefreshInterval;
-    private readonly TimeSpan _storeTimeout = quotaOptions.Value.StoreTimeout;
-    private readonly object _gate = new();
-    private Task<Snapshot?>? _refresh;
-    private Snapshot? _snapshot;
+    private readonly KeyTable _keyTable;
+    private readonly TableCopy<FrozenDictionary<string, KeyRecord>> _copy;
+
+    public KeyDirectory(KeyTable keyTable, TableStoreCircuit circuit, IOptions<Quota.QuotaOptions> quotaOptions, TimeProvider timeProvider,
+        ILogger<KeyDirectory> logger)
+    {
+        _keyTable = keyTable;
+        _copy = new TableCopy<FrozenDictionary<string, KeyRecord>>(keyTable.Name, ReadAsync, circuit, quotaOptions.Value.StoreTimeout, timeProvider, logger);
+    }
 
     /// <summary>Whether the table has been read once since start: until it has, a request waits for a read and gets 503 when it fails.</summary>
-    public bool HasRead => Volatile.Read(ref _snapshot) is not null;
+    public bool HasRead => _copy.Current is not null;
 
     /// <summary>
     /// The record of <paramref name="keyId"/>: found, not registered, or unknown because the table has never
@@ -28,62 +33,18 @@ public sealed class KeyDirectory(KeyTable keyTable, TableStoreCircuit circuit, I
     /// </summary>
     public async ValueTask<KeyLookup> FindAsync(string keyId, CancellationToken cancellationToken = default)
     {
-        var snapshot = Volatile.Read(ref _snapshot);
-        if (snapshot is null)
+        var keys = await _copy.GetAsync(cancellationToken);
+        if (keys is null)
         {
-            snapshot = await RefreshAsync().WaitAsync(cancellationToken);
-            if (snapshot is null)
-            {
-                return KeyLookup.Unavailable;
-            }
-        }
-        else if (timeProvider.GetUtcNow() - snapshot.ReadAt > _refreshInterval)
-        {
-            _ = RefreshAsync();
+            return KeyLookup.Unavailable;
         }
 
-        return snapshot.Keys.TryGetValue(keyId, out var record) ? new KeyLookup(record, Available: true) : KeyLookup.NotRegistered;
+        return keys.TryGetValue(keyId, out var record) ? new KeyLookup(record, Available: true) : KeyLookup.NotRegistered;
     }
 
-    /// <summary>One read of the table at a time; callers that come while it runs share it.</summary>
-    private Task<Snapshot?> RefreshAsync()
-    {
-        if (circuit.IsOpen)
-        {
-            return Task.FromResult(Volatile.Read(ref _snapshot));
-        }
+    /// <summary>Reads the table again, unless a read is under way (then that one is shared); never throws.</summary>
+    public Task RefreshAsync() => _copy.RefreshAsync();
 
-        lock (_gate)
-        {
-            return _refresh ??= ReadAsync();
-        }
-    }
-
-    private async Task<Snapshot?> ReadAsync()
-    {
-        // Returns to the caller before anything else, so the assignment in RefreshAsync happens before the finally below.
-        await Task.Yield();
-        try
-        {
-            using var timeout = new CancellationTokenSource(_storeTimeout, timeProvider);
-            var records = await keyTable.ListAsync(timeout.Token);
-            var snapshot = new Snapshot(records.ToFrozenDictionary(record => record.KeyId, StringComparer.Ordinal), timeProvider.GetUtcNow());
-            Volatile.Write(ref _snapshot, snapshot);
-            return snapshot;
-        }
-        catch (Exception)
-        {
-            circuit.RecordFailure();
-            return Volatile.Read(ref _snapshot);
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _refresh = null;
-            }
-        }
-    }
-
-    private sealed record Snapshot(FrozenDictionary<string, KeyRecord> Keys, DateTimeOffset ReadAt);
+    private async Task<FrozenDictionary<string, KeyRecord>> ReadAsync(CancellationToken cancellationToken) =>
+        (await _keyTable.ListAsync(cancellationToken)).ToFrozenDictionary(record => record.KeyId, StringComparer.Ordinal);
 }

@@ -1,17 +1,18 @@
 using Microsoft.Extensions.Options;
 using Proxy.Errors;
 using Proxy.Quota;
+using Proxy.Tiers;
 
 namespace Proxy.Auth;
 
 /// <summary>
 /// Decides who a key is and what it may do: pass-through mode takes any key under the free tier unless the
-/// keys table says otherwise; managed mode takes registered keys only.
+/// keys table says otherwise; managed mode takes registered keys only. The limit is the key's own, else its tier's in
+/// the tiers table (<see cref="TierLimits.LimitOf"/>, as the CLI shows it).
 /// </summary>
-public sealed class KeyResolver(KeyDirectory directory, IOptions<AuthOptions> authOptions, IOptions<QuotaOptions> quotaOptions)
+public sealed class KeyResolver(KeyDirectory directory, TierDirectory tiers, IOptions<AuthOptions> authOptions)
 {
     private readonly AuthMode _mode = authOptions.Value.Mode;
-    private readonly QuotaOptions _quota = quotaOptions.Value;
 
     public async ValueTask<ResolvedKey> ResolveAsync(string apiKey, CancellationToken cancellationToken = default)
     {
@@ -21,13 +22,13 @@ public sealed class KeyResolver(KeyDirectory directory, IOptions<AuthOptions> au
         {
             return record.Disabled
                 ? Refused(keyId, ErrorCatalog.Forbidden("this API key is disabled."))
-                : new ResolvedKey(keyId, record.Tier, record.RequestsPerHour ?? _quota.LimitFor(record.Tier), null);
+                : new ResolvedKey(keyId, record.Tier, (await tiers.GetAsync(cancellationToken)).LimitOf(record), null);
         }
 
         if (_mode == AuthMode.PassThrough)
         {
-            // A store that cannot be read leaves an unregistered key in the free tier, as most keys are.
-            return new ResolvedKey(keyId, QuotaOptions.FreeTier, _quota.FreeRequestsPerHour, null);
+            // Any string is a key here, and one nobody registered (or that a store down since start cannot be checked for) is free.
+            return new ResolvedKey(keyId, QuotaOptions.FreeTier, (await tiers.GetAsync(cancellationToken)).LimitFor(QuotaOptions.FreeTier), null);
         }
 
         // Managed mode never admits a key it cannot check: that would spend the proxy's own upstream key.

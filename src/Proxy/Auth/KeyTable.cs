@@ -10,6 +10,8 @@ public sealed class KeyTable(TableServiceClient tableService, IOptions<AuthOptio
 {
     private readonly TableClient _table = tableService.GetTableClient(options.Value.KeysTableName);
 
+    public string Name => _table.Name;
+
     /// <summary>Every registered key; none when the table does not exist yet.</summary>
     public async Task<IReadOnlyList<KeyRecord>> ListAsync(CancellationToken cancellationToken = default)
     {

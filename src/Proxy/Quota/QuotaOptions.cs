@@ -1,3 +1,5 @@
+using Proxy.Tiers;
+
 namespace Proxy.Quota;
 
 /// <summary>The hourly quota. Bound from <c>Proxy:Quota</c> (<c>Proxy__Quota__*</c>).</summary>
@@ -6,10 +8,12 @@ public sealed class QuotaOptions
     public const string SectionName = "Proxy:Quota";
     public const string FreeTier = "free";
 
-    /// <summary>The free tier's hourly limit: 10, the AI/ML API's documented figure. Empty means no limit.</summary>
+    /// <summary>
+    /// The free tier's hourly limit: 10, the AI/ML API's documented figure. Empty means no limit. A default: see <see cref="DefaultTiers"/>.
+    /// </summary>
     public int? FreeRequestsPerHour { get; set; } = 10;
 
-    /// <summary>Further tiers by name (<c>Proxy__Quota__Tiers__pro__RequestsPerHour=1000</c>).</summary>
+    /// <summary>Further tiers by name (<c>Proxy__Quota__Tiers__pro__RequestsPerHour=1000</c>), as defaults like <see cref="FreeRequestsPerHour"/>.</summary>
     public Dictionary<string, QuotaTierOptions> Tiers { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     public QuotaFailureMode FailureMode { get; set; } = QuotaFailureMode.Open;
@@ -62,9 +66,11 @@ public sealed class QuotaOptions
     /// <summary>The free-tier message, in the AI/ML API's words with this deployment's wording and URL.</summary>
     public string LimitMessage => $"Free-tier limit: You've reached your free limit for the hour. {SubscriptionText}, visit {BillingUrl} !";
 
-    /// <summary>The hourly limit for a tier, or null for none. An unknown tier counts as free.</summary>
-    public int? LimitFor(string? tier) =>
-        tier is not null && !tier.Equals(FreeTier, StringComparison.OrdinalIgnoreCase) && Tiers.TryGetValue(tier, out var options)
-            ? options.RequestsPerHour
-            : FreeRequestsPerHour;
+    /// <summary>
+    /// The tiers these settings give: the free tier and <see cref="Tiers"/>. Only the defaults a fresh deployment starts from:
+    /// the tiers table is filled with them on its first read, and from then on holds the limits (<see cref="TierTable"/>).
+    /// </summary>
+    public IEnumerable<TierRecord> DefaultTiers() =>
+        Tiers.Select(tier => new TierRecord(TierName.Normalize(tier.Key), tier.Value.RequestsPerHour))
+            .Prepend(new TierRecord(FreeTier, FreeRequestsPerHour));
 }

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Text.RegularExpressions;
+using Proxy.Tests.Cli;
 using Proxy.Tests.Infrastructure;
 
 namespace Proxy.Tests.Auth;
@@ -8,7 +8,7 @@ namespace Proxy.Tests.Auth;
 /// Managed mode: only keys the operator registered with the CLI get through, and the upstream sees the proxy's
 /// own key, never the client's.
 /// </summary>
-public abstract partial class ManagedModeTests(ProxyFixture fixture)
+public abstract class ManagedModeTests(ProxyFixture fixture)
 {
     [Fact]
     public async Task RegisteredKeysOnly_UnknownIs401_DisabledIs403_AndTheUpstreamSeesTheProxysKey()
@@ -67,24 +67,9 @@ public abstract partial class ManagedModeTests(ProxyFixture fixture)
         Assert.DoesNotContain(key.Key, list.Output, StringComparison.Ordinal);
     }
 
-    private static async Task<(string Key, string Id)> CreateKeyAsync(string storage, params string[] options)
-    {
-        var (exitCode, output) = await CliProcess.RunAsync(storage, ["keys", "create", .. options]);
-        Assert.Equal(0, exitCode);
-        var match = CreatedKey().Match(output);
-        Assert.True(match.Success, output);
-        return (match.Groups["key"].Value, match.Groups["id"].Value);
-    }
+    private static Task<(string Key, string Id)> CreateKeyAsync(string storage, params string[] options) => CliKeys.CreateAsync(storage, options);
 
-    private static async Task<HttpResponseMessage> SendAsync(ProxyProcess proxy, string key, string client)
-    {
-        using var http = ProxyFixture.ClientFor(proxy, withKey: false);
-        http.DefaultRequestHeaders.Authorization = new("Bearer", key);
-        return await http.GetAsync("/v1/echo?client=" + client);
-    }
-
-    [GeneratedRegex(@"key: (?<key>sk-\S+)\s+id:\s+(?<id>[0-9a-f]{12})")]
-    private static partial Regex CreatedKey();
+    private static Task<HttpResponseMessage> SendAsync(ProxyProcess proxy, string key, string client) => CliKeys.SendAsync(proxy, key, client);
 }
 
 [Collection(OnStandaloneHost.Name)]

@@ -11,6 +11,7 @@ namespace Proxy.Tests.Cli;
 public sealed class KeyCommandValidationTests(StandaloneHostFixture fixture) : IAsyncLifetime
 {
     private readonly string _keysTable = "keys" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string _tiersTable = "tiers" + Guid.NewGuid().ToString("N");
 
     public async Task InitializeAsync()
     {
@@ -34,11 +35,11 @@ public sealed class KeyCommandValidationTests(StandaloneHostFixture fixture) : I
     }
 
     [Fact]
-    public async Task Create_UnknownTier_NamesTheConfiguredTiers()
+    public async Task Create_UnknownTier_NamesTheTiers()
     {
         CliAssert.Refused(await CliAsync("keys", "create", "--tier", "pro"), 1,
-            "No tier 'pro' is configured", "free, gold", "Proxy__Quota__Tiers__pro__RequestsPerHour");
-        CliAssert.Refused(await CliAsync("keys", "set", "abc1", "--tier", "pro"), 1, "No tier 'pro' is configured");
+            "No tier 'pro' exists; the tiers are: free, gold. Use one of them, or add it with 'proxy-cli tiers set pro --limit N'.");
+        CliAssert.Refused(await CliAsync("keys", "set", "abc1", "--tier", "pro"), 1, "No tier 'pro' exists");
 
         var created = await CliAsync("keys", "create", "--tier", "gold");
         Assert.True(created.ExitCode == 0, created.Output);
@@ -95,5 +96,5 @@ public sealed class KeyCommandValidationTests(StandaloneHostFixture fixture) : I
 
     private Task<(int ExitCode, string Output)> CliAsync(params string[] arguments) =>
         CliProcess.RunAsync(fixture.Azurite.ConnectionString, arguments,
-            ("Proxy__Auth__KeysTableName", _keysTable), ("Proxy__Quota__Tiers__gold__RequestsPerHour", "100"));
+            ("Proxy__Auth__KeysTableName", _keysTable), ("Proxy__Tiers__TableName", _tiersTable), ("Proxy__Quota__Tiers__gold__RequestsPerHour", "100"));
 }

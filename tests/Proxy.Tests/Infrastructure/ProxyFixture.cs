@@ -108,6 +108,10 @@ public abstract class ProxyFixture(ProxyHostKind kind) : IAsyncLifetime
         // The forwarding tests send far more than ten requests with one key; the quota tests set their own limits.
         ["Proxy__Quota__FreeRequestsPerHour"] = string.Empty,
 
+        // Those limits are only the defaults a tiers table is filled with on its first read: each proxy gets a table of its
+        // own, so that they apply (tests of the shared table give the proxy and the CLI one table by name).
+        ["Proxy__Tiers__TableName"] = "tiers" + Guid.NewGuid().ToString("N"),
+
         // The tests read the failure queue themselves (Failures), so the proxies leave it alone.
         ["Proxy__Failures__QueueName"] = FailureQueueName,
         ["Proxy__Failures__ArchiveInProcess"] = "false",

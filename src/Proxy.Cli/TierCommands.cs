@@ -1,0 +1,113 @@
+using System.CommandLine;
+using Proxy.Auth;
+using Proxy.Tiers;
+
+namespace Proxy.Cli;
+
+/// <summary>
+/// <c>tiers list | set | remove</c>: the tiers table every proxy instance enforces. What the command line alone gets wrong
+/// is a usage error (exit 2, before any storage call); what the tables do not allow is exit 1.
+/// </summary>
+internal static class TierCommands
+{
+    private const string Reach = "running proxies apply it within their Proxy__Auth__KeyRefreshInterval";
+
+    public static Command Create(OperatorServices services, TextWriter output, TextWriter error)
+    {
+        var tierArgument = new Argument<string>("tier") { Description = $"The tier's name: 1 to {TierName.MaxLength} letters, digits, '-' or '_'." };
+        tierArgument.Validators.Add(result => TierArgument.Validate(result, result.GetValueOrDefault<string>()));
+        var limitOption = LimitOption.Create("Requests per hour for each key of the tier that has no limit of its own: 1 or more.",
+            "for no limit, give --no-limit");
+        var noLimitOption = new Option<bool>("--no-limit") { Description = "The tier's keys get no hourly limit." };
+
+        var list = new Command("list", "List the tiers, their hourly limits and how many keys are in each.");
+        list.SetAction(async (_, cancellationToken) =>
+        {
+            var limits = await StoredTiers.ReadAsync(services, error, cancellationToken);
+            var keys = await services.Get<KeyTable>().ListAsync(cancellationToken);
+            await output.WriteLineAsync($"{"TIER",-34}{"LIMIT",-12}KEYS");
+            foreach (var tier in limits.Tiers)
+            {
+                await output.WriteLineAsync($"{tier.Name,-34}{TierLimits.DescribeLimit(tier.RequestsPerHour),-12}{KeysIn(keys, tier.Name).Count}");
+            }
+
+            return 0;
+        });
+
+        var set = new Command("set", "Add a tier, or change its hourly limit.") { tierArgument, limitOption, noLimitOption };
+        set.Validators.Add(result =>
+        {
+            var limit = result.GetResult(limitOption) is not null;
+            var noLimit = result.GetValue(noLimitOption);
+            if (limit && noLimit)
+            {
+                result.AddError("--limit and --no-limit contradict each other: give --limit N for an hourly limit, or --no-limit for none.");
+            }
+            else if (!limit && !noLimit)
+            {
+                result.AddError("Nothing to set: give --limit N (requests per hour), or --no-limit.");
+            }
+        });
+        set.SetAction(async (parse, cancellationToken) =>
+        {
+            var tier = new TierRecord(TierName.Normalize(parse.GetValue(tierArgument)!), parse.GetValue(noLimitOption) ? null : parse.GetValue(limitOption));
+            var limits = await StoredTiers.ReadAsync(services, error, cancellationToken);
+            var limit = TierLimits.DescribeLimit(tier.RequestsPerHour);
+            if (!limits.TryGet(tier.Name, out var existing))
+            {
+                await services.Get<TierTable>().SetAsync(tier, cancellationToken);
+                await output.WriteLineAsync($"Added tier {tier.Name}: {limit}; {Reach}.");
+            }
+            else if (existing.RequestsPerHour == tier.RequestsPerHour)
+            {
+                await output.WriteLineAsync($"Tier {tier.Name} is already {limit}; nothing was changed.");
+            }
+            else
+            {
+                await services.Get<TierTable>().SetAsync(tier, cancellationToken);
+                await output.WriteLineAsync($"Tier {tier.Name}: {limit} (was {TierLimits.DescribeLimit(existing.RequestsPerHour)}); {Reach}.");
+            }
+
+            return 0;
+        });
+
+        var remove = new Command("remove", "Remove a tier no key is in.") { tierArgument };
+        remove.SetAction(async (parse, cancellationToken) =>
+        {
+            var name = TierName.Normalize(parse.GetValue(tierArgument)!);
+            if (TierLimits.IsFree(name))
+            {
+                await error.WriteLineAsync(
+                    "The free tier cannot be removed: it is the tier of every key without one, and of any key in pass-through mode. " +
+                    "Change its limit instead: 'proxy-cli tiers set free --limit N' (or --no-limit).");
+                return 1;
+            }
+
+            var limits = await StoredTiers.ReadAsync(services, error, cancellationToken);
+            if (!limits.TryGet(name, out _))
+            {
+                await error.WriteLineAsync($"No tier '{name}' exists; the tiers are: {limits.Names}.");
+                return 1;
+            }
+
+            var inTier = KeysIn(await services.Get<KeyTable>().ListAsync(cancellationToken), name);
+            if (inTier.Count > 0)
+            {
+                var ids = string.Join(", ", inTier.Take(5).Select(key => ApiKeyHash.Prefix(key.KeyId))) + (inTier.Count > 5 ? ", …" : string.Empty);
+                await error.WriteLineAsync(
+                    $"{inTier.Count} {(inTier.Count == 1 ? "key is" : "keys are")} in tier {name} ({ids}): move {(inTier.Count == 1 ? "it" : "them")} " +
+                    $"first with 'proxy-cli keys set <id> --tier <other>', then remove the tier. Nothing was removed.");
+                return 1;
+            }
+
+            await services.Get<TierTable>().RemoveAsync(name, cancellationToken);
+            await output.WriteLineAsync($"Removed tier {name}; {Reach}.");
+            return 0;
+        });
+
+        return new Command("tiers", "List and change the tiers and their hourly limits, as every proxy instance enforces them.") { list, set, remove };
+    }
+
+    private static List<KeyRecord> KeysIn(IReadOnlyList<KeyRecord> keys, string tier) =>
+        [.. keys.Where(key => key.Tier.Equals(tier, StringComparison.OrdinalIgnoreCase)).OrderBy(key => key.KeyId, StringComparer.Ordinal)];
+}

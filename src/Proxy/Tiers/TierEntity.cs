@@ -1,0 +1,22 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace Proxy.Tiers;
+
+/// <summary>A row of the tiers table: partition = the tier's name, lowercase; empty row key; no limit is an absent property.</summary>
+public sealed class TierEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = string.Empty;
+
+    public string RowKey { get; set; } = string.Empty;
+
+    public DateTimeOffset? Timestamp { get; set; }
+
+    public ETag ETag { get; set; }
+
+    public int? RequestsPerHour { get; set; }
+
+    public TierRecord ToRecord() => new(PartitionKey, RequestsPerHour);
+
+    public static TierEntity From(TierRecord record) => new() { PartitionKey = record.Name, RequestsPerHour = record.RequestsPerHour };
+}

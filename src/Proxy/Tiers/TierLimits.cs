@@ -1,0 +1,53 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using Proxy.Auth;
+using Proxy.Quota;
+
+namespace Proxy.Tiers;
+
+/// <summary>
+/// The tiers in effect and the hourly limit each gives: what the proxy enforces and the CLI shows, computed in this one
+/// place from one read of the tiers table.
+/// </summary>
+public sealed class TierLimits
+{
+    private readonly FrozenDictionary<string, TierRecord> _byName;
+
+    private TierLimits(IEnumerable<TierRecord> tiers)
+    {
+        _byName = tiers.ToFrozenDictionary(tier => tier.Name, StringComparer.OrdinalIgnoreCase);
+        Tiers = [.. _byName.Values.OrderBy(tier => !IsFree(tier.Name)).ThenBy(tier => tier.Name, StringComparer.Ordinal)];
+        Description = string.Join(", ", Tiers.Select(tier => $"{tier.Name} {DescribeLimit(tier.RequestsPerHour)}"));
+    }
+
+    /// <summary>The free tier first, then the others by name.</summary>
+    public IReadOnlyList<TierRecord> Tiers { get; }
+
+    /// <summary>Every tier and its limit, for a log line or a message: <c>free 10/h, gold 100/h, staff unlimited</c>.</summary>
+    public string Description { get; }
+
+    /// <summary>The tiers' names, for a message that lists them.</summary>
+    public string Names => string.Join(", ", Tiers.Select(tier => tier.Name));
+
+    public static TierLimits Of(IEnumerable<TierRecord> tiers) => new(tiers);
+
+    public static bool IsFree(string tier) => tier.Equals(QuotaOptions.FreeTier, StringComparison.OrdinalIgnoreCase);
+
+    public static string DescribeLimit(int? limit) => limit is { } perHour ? perHour.ToString(CultureInfo.InvariantCulture) + "/h" : "unlimited";
+
+    public bool TryGet(string tier, out TierRecord record) => _byName.TryGetValue(tier, out record!);
+
+    /// <summary>
+    /// The hourly limit of <paramref name="tier"/> (null: none). A tier the table does not have (a key row written by hand,
+    /// or a tier removed since) counts as free: a key never gets more by naming what does not exist.
+    /// </summary>
+    public int? LimitFor(string tier) =>
+        _byName.TryGetValue(tier, out var record) || _byName.TryGetValue(QuotaOptions.FreeTier, out record) ? record.RequestsPerHour : null;
+
+    /// <summary>The limit a key gets: its own, if the keys table gives it one, else its tier's.</summary>
+    public int? LimitOf(KeyRecord key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return key.RequestsPerHour ?? LimitFor(key.Tier);
+    }
+}

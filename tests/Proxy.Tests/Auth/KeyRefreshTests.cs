@@ -1,0 +1,54 @@
+using System.Net;
+using Proxy.Tests.Cli;
+using Proxy.Tests.Infrastructure;
+
+namespace Proxy.Tests.Auth;
+
+/// <summary>
+/// A key change reaches a running proxy within <c>Proxy__Auth__KeyRefreshInterval</c> even when no request comes meanwhile
+/// (issue 14: an idle proxy answered a key created 40 s before with 401, 401, then 200).
+/// </summary>
+public abstract class KeyRefreshTests(ProxyFixture fixture)
+{
+    internal const string RefreshInterval = "00:00:02";
+
+    /// <summary>Past the interval, with room for one read of the table on a loaded machine.</summary>
+    internal static readonly TimeSpan Gap = TimeSpan.FromSeconds(2 + 3);
+
+    [Fact]
+    public async Task KeyCreatedAndKeyDisabledWhileTheProxyIsIdle_TheFirstRequestsAfterTheIntervalSeeBoth()
+    {
+        var storage = fixture.Azurite.ConnectionString;
+        var keysTable = ("Proxy__Auth__KeysTableName", "keys" + Guid.NewGuid().ToString("N"));
+        var existing = await CliKeys.CreateAsync(storage, ["--name", "existing"], keysTable);
+        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
+            ("Proxy__Auth__Mode", "Managed"),
+            ("Proxy__Upstream__ApiKey", ProxyFixture.UpstreamKey),
+            ("Proxy__Auth__KeyRefreshInterval", RefreshInterval),
+            keysTable);
+        using (var warm = await CliKeys.SendAsync(proxy, existing.Key, "warm"))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        // No request from here until both changes have had the interval to arrive.
+        var created = await CliKeys.CreateAsync(storage, ["--name", "created-while-idle"], keysTable);
+        var disable = await CliProcess.RunAsync(storage, ["keys", "disable", existing.Id], keysTable);
+        Assert.True(disable.ExitCode == 0, disable.Output);
+        await Task.Delay(Gap);
+
+        // At once, so that neither request can be the one that makes the proxy look again.
+        var (admitted, refused) = (CliKeys.SendAsync(proxy, created.Key, "created"), CliKeys.SendAsync(proxy, existing.Key, "disabled"));
+        using var admittedResponse = await admitted;
+        using var refusedResponse = await refused;
+        Assert.Equal(HttpStatusCode.OK, admittedResponse.StatusCode);
+        await ErrorBodyAssert.MatchesAsync(refusedResponse, 403, "/v1/echo", "Forbidden: this API key is disabled.");
+    }
+}
+
+[Collection(OnStandaloneHost.Name)]
+public sealed class KeyRefreshTestsOnStandaloneHost(StandaloneHostFixture fixture) : KeyRefreshTests(fixture);
+
+[Collection(OnFunctionsHost.Name)]
+[Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+public sealed class KeyRefreshTestsOnFunctionsHost(FunctionsHostFixture fixture) : KeyRefreshTests(fixture);

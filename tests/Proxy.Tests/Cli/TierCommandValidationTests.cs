@@ -1,0 +1,115 @@
+using Proxy.Auth;
+using Proxy.Tests.Infrastructure;
+
+namespace Proxy.Tests.Cli;
+
+/// <summary>
+/// `tiers …` refuses bad input with a message that says what to do: exit 2 when the command line alone is wrong, 1 when the
+/// tables do not allow it; never a stack trace. Each test has tables of its own, filled by its first CLI run from the
+/// CLI's settings (free 10/h, gold 100/h).
+/// </summary>
+[Collection(OnStandaloneHost.Name)]
+public sealed class TierCommandValidationTests(StandaloneHostFixture fixture) : IAsyncLifetime
+{
+    private readonly string _keysTable = "keys" + Guid.NewGuid().ToString("N");
+    private readonly string _tiersTable = "tiers" + Guid.NewGuid().ToString("N");
+
+    public async Task InitializeAsync()
+    {
+        using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow),
+            new Dictionary<string, string?> { ["Proxy:Auth:KeysTableName"] = _keysTable });
+        var keys = harness.Get<KeyTable>();
+        await keys.AddAsync(new KeyRecord("abc1" + new string('0', 60), "first", "gold", null, false, DateTimeOffset.UtcNow));
+        await keys.AddAsync(new KeyRecord("abc2" + new string('0', 60), "second", "Gold", null, false, DateTimeOffset.UtcNow));
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task List_FirstRunFillsTheTableFromTheSettingsAndSaysSo_ThenShowsLimitsAndKeys()
+    {
+        var first = await CliAsync("tiers", "list");
+        var second = await CliAsync("tiers", "list");
+
+        Assert.True(first.ExitCode == 0, first.Output);
+        Assert.Contains($"The tiers table '{_tiersTable}' had no tiers yet: filled it from this CLI's settings (free 10/h, gold 100/h)", first.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("had no tiers", second.Output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^free\s+10/h\s+0\s*$", second.Output);
+        Assert.Matches(@"(?m)^gold\s+100/h\s+2\s*$", second.Output);
+    }
+
+    [Theory]
+    [InlineData("-5")]
+    [InlineData("0")]
+    public async Task Set_LimitBelowOne_IsAUsageError(string limit) =>
+        CliAssert.Refused(await CliAsync("tiers", "set", "gold", "--limit", limit), 2,
+            $"--limit must be a whole number of requests per hour, 1 or more (not {limit}); for no limit, give --no-limit.");
+
+    [Fact]
+    public async Task Set_LimitAndNoLimitTogether_IsAUsageError() =>
+        CliAssert.Refused(await CliAsync("tiers", "set", "gold", "--limit", "5", "--no-limit"), 2, "--limit and --no-limit contradict each other");
+
+    [Fact]
+    public async Task Set_WithNothingToSet_IsAUsageError() =>
+        CliAssert.Refused(await CliAsync("tiers", "set", "gold"), 2, "Nothing to set: give --limit N (requests per hour), or --no-limit.");
+
+    [Fact]
+    public async Task Set_TheLimitItHas_ChangesNothing_AndSaysSo()
+    {
+        var result = await CliAsync("tiers", "set", "GOLD", "--limit", "100");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("Tier gold is already 100/h; nothing was changed.", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Set_NewTier_IsAdded_AndKeysCanBeMovedToIt()
+    {
+        var added = await CliAsync("tiers", "set", "Silver", "--no-limit");
+        var moved = await CliAsync("keys", "set", "abc1", "--tier", "SILVER");
+
+        Assert.True(added.ExitCode == 0, added.Output);
+        Assert.Contains("Added tier silver: unlimited", added.Output, StringComparison.Ordinal);
+        Assert.True(moved.ExitCode == 0, moved.Output);
+        Assert.Contains("tier silver, limit none", moved.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TierNameThatCannotBeOne_IsAUsageError_AndNotEchoed()
+    {
+        // An operator may paste a key where a name goes: it is never printed back.
+        var set = await CliAsync("tiers", "set", "sk-pasted-key-0123456789abcdefghijklmnop", "--limit", "5");
+        var create = await CliAsync("keys", "create", "--tier", "gold!");
+
+        CliAssert.Refused(set, 2, "The tier name is not one: use 1 to 32 letters, digits, '-' or '_'");
+        Assert.DoesNotContain("sk-pasted-key", set.Output, StringComparison.Ordinal);
+        CliAssert.Refused(create, 2, "The tier name is not one");
+    }
+
+    [Fact]
+    public async Task Remove_UnknownTier_NamesTheTiers() =>
+        CliAssert.Refused(await CliAsync("tiers", "remove", "silver"), 1, "No tier 'silver' exists; the tiers are: free, gold.");
+
+    [Fact]
+    public async Task Remove_FreeTier_IsRefused_SayingHowToChangeIt() =>
+        CliAssert.Refused(await CliAsync("tiers", "remove", "free"), 1, "The free tier cannot be removed", "'proxy-cli tiers set free --limit N'");
+
+    [Fact]
+    public async Task Remove_TierKeysAreIn_IsRefused_NamingHowMany_UntilTheyAreMoved()
+    {
+        CliAssert.Refused(await CliAsync("tiers", "remove", "gold"), 1,
+            "2 keys are in tier gold (abc100000000, abc200000000): move them first with 'proxy-cli keys set <id> --tier <other>'", "Nothing was removed.");
+        Assert.Equal(0, (await CliAsync("keys", "set", "abc1", "--tier", "free")).ExitCode);
+        Assert.Equal(0, (await CliAsync("keys", "set", "abc2", "--tier", "free")).ExitCode);
+
+        var removed = await CliAsync("tiers", "remove", "gold");
+
+        Assert.True(removed.ExitCode == 0, removed.Output);
+        Assert.Contains("Removed tier gold", removed.Output, StringComparison.Ordinal);
+        CliAssert.Refused(await CliAsync("keys", "create", "--tier", "gold"), 1, "No tier 'gold' exists; the tiers are: free.");
+    }
+
+    private Task<(int ExitCode, string Output)> CliAsync(params string[] arguments) =>
+        CliProcess.RunAsync(fixture.Azurite.ConnectionString, arguments,
+            ("Proxy__Auth__KeysTableName", _keysTable), ("Proxy__Tiers__TableName", _tiersTable), ("Proxy__Quota__Tiers__gold__RequestsPerHour", "100"));
+}

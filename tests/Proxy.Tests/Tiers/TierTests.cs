@@ -1,0 +1,85 @@
+using System.Net;
+using Proxy.Tests.Auth;
+using Proxy.Tests.Cli;
+using Proxy.Tests.Infrastructure;
+
+namespace Proxy.Tests.Tiers;
+
+/// <summary>
+/// Tiers live in one table that every proxy instance and the CLI read: the CLI shows the limits the proxy enforces, whatever
+/// its own settings say, and a change made with <c>proxy-cli tiers set</c> reaches an idle proxy within the refresh interval.
+/// </summary>
+public abstract class TierTests(ProxyFixture fixture)
+{
+    [Fact]
+    public async Task TierLimitSetWhileTheProxyIsIdle_IsTheLimitOfItsFirstRequestAfterTheInterval()
+    {
+        var storage = fixture.Azurite.ConnectionString;
+        var tiersTable = ("Proxy__Tiers__TableName", "tiers" + Guid.NewGuid().ToString("N"));
+        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
+            ("Proxy__Quota__FreeRequestsPerHour", "5"),
+            ("Proxy__Auth__KeyRefreshInterval", KeyRefreshTests.RefreshInterval),
+            tiersTable);
+
+        // Pass-through mode: any string is a key, and one nobody registered is in the free tier.
+        using (var warm = await CliKeys.SendAsync(proxy, "sk-any-string-" + Guid.NewGuid().ToString("N"), "warm"))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+            Assert.Equal("5", Assert.Single(warm.Headers.GetValues("X-RateLimit-Limit")));
+        }
+
+        var set = await CliProcess.RunAsync(storage, ["tiers", "set", "free", "--limit", "7"], tiersTable);
+        Assert.True(set.ExitCode == 0, set.Output);
+        Assert.Contains("Tier free: 7/h (was 5/h)", set.Output, StringComparison.Ordinal);
+        await Task.Delay(KeyRefreshTests.Gap);
+
+        using var first = await CliKeys.SendAsync(proxy, "sk-another-string-" + Guid.NewGuid().ToString("N"), "after");
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("7", Assert.Single(first.Headers.GetValues("X-RateLimit-Limit")));
+    }
+
+    [Fact]
+    public async Task Cli_ShowsTheLimitsTheProxyEnforces_NotThoseOfItsOwnSettings()
+    {
+        // The issue's case: the CLI's settings say 10, the proxy's say 3; the proxy filled the table on its first read.
+        var storage = fixture.Azurite.ConnectionString;
+        var tables = new[] { ("Proxy__Tiers__TableName", "tiers" + Guid.NewGuid().ToString("N")), ("Proxy__Auth__KeysTableName", "keys" + Guid.NewGuid().ToString("N")) };
+        (string, string)[] cliSettings = [.. tables, ("Proxy__Quota__FreeRequestsPerHour", "10")];
+        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
+            [.. tables, ("Proxy__Quota__FreeRequestsPerHour", "3"), ("Proxy__Quota__Tiers__gold__RequestsPerHour", "20"), ("Proxy__Auth__KeyRefreshInterval", KeyRefreshTests.RefreshInterval)]);
+        using (var unregistered = await CliKeys.SendAsync(proxy, "sk-unregistered-" + Guid.NewGuid().ToString("N"), "unregistered"))
+        {
+            Assert.Equal("3", Assert.Single(unregistered.Headers.GetValues("X-RateLimit-Limit")));
+        }
+
+        var tiers = await CliProcess.RunAsync(storage, ["tiers", "list"], cliSettings);
+        Assert.True(tiers.ExitCode == 0, tiers.Output);
+        Assert.Matches(@"(?m)^free\s+3/h\s+0\s*$", tiers.Output);
+        Assert.Matches(@"(?m)^gold\s+20/h\s+0\s*$", tiers.Output);
+
+        // The CLI's settings have no gold tier; the table, and so the proxy, has.
+        var gold = await CliKeys.CreateAsync(storage, ["--tier", "gold"], cliSettings);
+        var own = await CliKeys.CreateAsync(storage, ["--limit", "4"], cliSettings);
+        await Task.Delay(KeyRefreshTests.Gap);
+
+        using var goldResponse = await CliKeys.SendAsync(proxy, gold.Key, "gold");
+        using var ownResponse = await CliKeys.SendAsync(proxy, own.Key, "own");
+        Assert.Equal("20", Assert.Single(goldResponse.Headers.GetValues("X-RateLimit-Limit")));
+        Assert.Equal("4", Assert.Single(ownResponse.Headers.GetValues("X-RateLimit-Limit")));
+
+        var list = await CliProcess.RunAsync(storage, ["keys", "list"], cliSettings);
+        Assert.Matches($@"(?m)^{gold.Id}\s+-\s+gold\s+20\s+enabled", list.Output);
+        Assert.Matches($@"(?m)^{own.Id}\s+-\s+free\s+4\s+enabled", list.Output);
+        var usage = await CliProcess.RunAsync(storage, ["keys", "usage", gold.Id], cliSettings);
+        Assert.Contains($"{gold.Id}: 1 of 20 requests", usage.Output, StringComparison.Ordinal);
+        var tierUsage = await CliProcess.RunAsync(storage, ["tiers", "list"], cliSettings);
+        Assert.Matches(@"(?m)^gold\s+20/h\s+1\s*$", tierUsage.Output);
+    }
+}
+
+[Collection(OnStandaloneHost.Name)]
+public sealed class TierTestsOnStandaloneHost(StandaloneHostFixture fixture) : TierTests(fixture);
+
+[Collection(OnFunctionsHost.Name)]
+[Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+public sealed class TierTestsOnFunctionsHost(FunctionsHostFixture fixture) : TierTests(fixture);
