@@ -23,7 +23,7 @@ param upstreamBaseUrl string = 'https://api.aimlapi.com'
 ])
 param authMode string = 'PassThrough'
 
-@description('Proxy__Quota__FreeRequestsPerHour: requests per hour a free-tier key may make.')
+@description('Proxy__Quota__FreeRequestsPerHour: the free tier\'s hourly limit a fresh deployment starts from; once the tiers table is filled, proxy-cli tiers set changes it.')
 @minValue(0)
 param freeRequestsPerHour int = 10
 

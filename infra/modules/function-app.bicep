@@ -49,7 +49,7 @@ param upstreamBaseUrl string
 ])
 param authMode string
 
-@description('Proxy__Quota__FreeRequestsPerHour: the free tier\'s hourly limit.')
+@description('Proxy__Quota__FreeRequestsPerHour: the free tier\'s hourly limit a fresh tiers table is filled with.')
 @minValue(0)
 param freeRequestsPerHour int
 

@@ -58,7 +58,7 @@ internal sealed partial class StartupSummary(
     private static partial void Stopping(ILogger logger);
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Information,
-        Message = "Proxy started: upstream {Upstream} with {UpstreamKey} key, auth {AuthMode}, limits {Limits}, " +
+        Message = "Proxy started: upstream {Upstream} with {UpstreamKey} key, auth {AuthMode}, default limits {Limits} (a fresh tiers table's), " +
             "quota failure mode {FailureMode}, tables {TableEndpoint}, failure queue {QueueEndpoint} {QueueName}")]
     private static partial void Started(
         ILogger logger, string upstream, AuthMode authMode, string upstreamKey, string limits, QuotaFailureMode failureMode,
