@@ -8,9 +8,11 @@ namespace Proxy.Storage;
 /// Why a storage call failed, as a class an operator can act on ("connection refused", "timed out", "authentication
 /// failed"), never the exception's text, which can quote a connection string or a request's details.
 /// </summary>
-internal static class StorageFailureCause
+public static class StorageFailureCause
 {
     public const string TimedOut = "timed out";
+
+    public const string Unexpected = "unexpected error";
 
     public static string Of(Exception exception)
     {
@@ -52,8 +54,11 @@ internal static class StorageFailureCause
             return TimedOut;
         }
 
-        return Find<HttpRequestException>(exception) is not null ? "network error" : "unexpected error";
+        return Find<HttpRequestException>(exception) is not null ? "network error" : Unexpected;
     }
+
+    /// <summary>Whether the storage service answered, with an error status: the call got through and was refused.</summary>
+    public static bool IsRefusal(Exception exception) => Find<RequestFailedException>(exception) is { Status: > 0 };
 
     /// <summary>The first <typeparamref name="T"/> among the exception and its causes; the SDK wraps its retries in an AggregateException.</summary>
     private static T? Find<T>(Exception? exception)
