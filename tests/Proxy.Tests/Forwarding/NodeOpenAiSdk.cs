@@ -43,24 +43,11 @@ internal static class NodeOpenAiSdk
         start.Environment["PROXY_KEY"] = key;
         start.Environment["MODEL"] = model;
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(s_timeout);
-        try
+        var (exitCode, output, error) = await ChildProcess.RunAsync(start, s_timeout, "The Node SDK call");
+        var line = output.Trim();
+        if (exitCode != 0 || line.Length == 0)
         {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"The Node SDK call did not end within {s_timeout}.");
-        }
-
-        var line = (await output).Trim();
-        if (process.ExitCode != 0 || line.Length == 0)
-        {
-            throw new InvalidOperationException($"node exited {process.ExitCode}: {await error}");
+            throw new InvalidOperationException($"node exited {exitCode}: {error}");
         }
 
         return JsonSerializer.Deserialize<NodeSdkOutcome>(line, s_json)

@@ -47,20 +47,7 @@ internal static class CliProcess
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("The CLI did not start.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(s_timeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"proxy-cli {string.Join(' ', arguments)} did not exit within {s_timeout.TotalSeconds} s.");
-        }
-
-        return (process.ExitCode, await output + await error);
+        var (exitCode, output, error) = await ChildProcess.RunAsync(start, s_timeout, "proxy-cli " + string.Join(' ', arguments));
+        return (exitCode, output + error);
     }
 }
