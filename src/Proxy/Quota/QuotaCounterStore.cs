@@ -13,6 +13,10 @@ public sealed class QuotaCounterStore(TableServiceClient tableService, IOptions<
 {
     private readonly string _tablePrefix = options.Value.TablePrefix;
 
+    // One client per day's table, not one per call: a client is cheap to keep and not free to make on every admission.
+    // Only today's is kept; around midnight a request of the day before makes its own again, which costs nothing more.
+    private DayTable? _today;
+
     /// <summary>The count and its ETag, or null when no request has been counted in this window yet.</summary>
     public async Task<(long Count, ETag ETag)?> ReadAsync(string keyId, QuotaWindow window, CancellationToken cancellationToken = default)
     {
@@ -64,5 +68,18 @@ public sealed class QuotaCounterStore(TableServiceClient tableService, IOptions<
         }
     }
 
-    private TableClient Table(QuotaWindow window) => tableService.GetTableClient(window.TableName(_tablePrefix));
+    private TableClient Table(QuotaWindow window)
+    {
+        var name = window.TableName(_tablePrefix);
+        if (Volatile.Read(ref _today) is { } today && today.Name == name)
+        {
+            return today.Client;
+        }
+
+        var table = new DayTable(name, tableService.GetTableClient(name));
+        Volatile.Write(ref _today, table);
+        return table.Client;
+    }
+
+    private sealed record DayTable(string Name, TableClient Client);
 }
