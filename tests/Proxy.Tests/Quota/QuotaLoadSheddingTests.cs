@@ -21,7 +21,11 @@ public abstract class QuotaLoadSheddingTests(ProxyFixture fixture, ITestOutputHe
     public async Task RandomKeyBurst_ShedsWhatIsOverWithoutOpeningTheCircuit_AndTheKeyUnderTestStaysExact()
     {
         // Default permits (8 new keys of 32 writes), and a queue shorter than the burst is wide, so that some rounds are shed.
+        // An Azurite of its own: the burst slows the storage it hits, and the shared one also serves the collection's
+        // Functions host, which gives up and stops when its own storage calls keep failing.
+        await using var azurite = await AzuriteProcess.StartAsync();
         await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
+            ("AzureWebJobsStorage", azurite.ConnectionString),
             ("Proxy__Quota__FreeRequestsPerHour", Limit.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("Proxy__Quota__StoreTimeout", "00:00:02"),
             ("Proxy__Quota__StoreQueueLimit", "32"));
