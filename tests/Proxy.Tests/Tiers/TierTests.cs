@@ -22,11 +22,9 @@ public abstract class TierTests(ProxyFixture fixture)
             tiersTable);
 
         // Pass-through mode: any string is a key, and one nobody registered is in the free tier.
-        using (var warm = await CliKeys.SendAsync(proxy, "sk-any-string-" + Guid.NewGuid().ToString("N"), "warm"))
-        {
-            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
-            Assert.Equal("5", Assert.Single(warm.Headers.GetValues("X-RateLimit-Limit")));
-        }
+        // A loaded machine's first request may be admitted uncounted (fail-open) while the store warms up; the limit is what
+        // the first counted one says.
+        await SendUntilLimitAsync(proxy, "sk-any-string-" + Guid.NewGuid().ToString("N"), "warm", "5");
 
         var set = await CliProcess.RunAsync(storage, ["tiers", "set", "free", "--limit", "7"], tiersTable);
         Assert.True(set.ExitCode == 0, set.Output);
@@ -47,10 +45,7 @@ public abstract class TierTests(ProxyFixture fixture)
         (string, string)[] cliSettings = [.. tables, ("Proxy__Quota__FreeRequestsPerHour", "10")];
         await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
             [.. tables, ("Proxy__Quota__FreeRequestsPerHour", "3"), ("Proxy__Quota__Tiers__gold__RequestsPerHour", "20"), ("Proxy__Auth__KeyRefreshInterval", KeyRefreshTests.RefreshInterval)]);
-        using (var unregistered = await CliKeys.SendAsync(proxy, "sk-unregistered-" + Guid.NewGuid().ToString("N"), "unregistered"))
-        {
-            Assert.Equal("3", Assert.Single(unregistered.Headers.GetValues("X-RateLimit-Limit")));
-        }
+        await SendUntilLimitAsync(proxy, "sk-unregistered-" + Guid.NewGuid().ToString("N"), "unregistered", "3");
 
         var tiers = await CliProcess.RunAsync(storage, ["tiers", "list"], cliSettings);
         Assert.True(tiers.ExitCode == 0, tiers.Output);
