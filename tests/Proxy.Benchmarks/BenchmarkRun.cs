@@ -12,12 +12,10 @@ namespace Proxy.Benchmarks;
 /// </summary>
 internal static class BenchmarkRun
 {
-    private const int Rounds = 10;
-    private const int LatencyRequestsPerRound = 500;
     private const int Concurrency = 64;
-    private static readonly TimeSpan s_throughputRound = TimeSpan.FromSeconds(3);
 
-    public static async Task<int> RunAsync(TextWriter output)
+    /// <summary>The whole run, or with <paramref name="peersOnly"/> the side-by-side comparison alone.</summary>
+    public static async Task<int> RunAsync(TextWriter output, BenchmarkScale scale, bool peersOnly)
     {
         await using var azurite = await AzuriteProcess.StartAsync();
         await using var upstream = await FakeUpstream.StartAsync();
@@ -39,27 +37,45 @@ internal static class BenchmarkRun
             ["Proxy__Quota__FreeRequestsPerHour"] = "1000000000",
             ["Proxy__Tiers__TableName"] = "tierscounting",
         });
+        await using var bareYarp = await BareYarpProcess.StartAsync(upstream.BaseAddress);
+        await using var nginx = await StartNginxAsync(upstream.BaseAddress, output);
         output.WriteLine("Measuring; this takes a few minutes.");
 
         var figures = new List<Figure>();
         using var direct = Load.Client(upstream.BaseAddress);
         using var viaProxy = Load.Client(forwarding.BaseAddress);
+        using var viaBareYarp = Load.Client(bareYarp.BaseAddress);
+        using var viaNginx = nginx is null ? null : Load.Client(nginx.BaseAddress);
         using var viaQuota = Load.Client(counting.BaseAddress, "sk-benchmark-hot-" + Guid.NewGuid().ToString("N"));
 
-        figures.AddRange(await AddedLatencyAsync("added latency, forwarding only (quota off), concurrency 1", direct, viaProxy, 0.3, 1.0));
-        figures.Add(await AddedLatencyWithQuotaAsync(direct, viaQuota, azurite.ConnectionString));
-        figures.Add(await ThroughputRatioAsync(direct, viaProxy));
-        figures.AddRange(await QuotaThroughputAsync(azurite.ConnectionString, upstream.BaseAddress));
-        figures.Add(await TimeToFirstEventAsync(direct, viaProxy));
-        figures.Add(await StreamingMemoryAsync(forwarding, viaProxy));
-        figures.Add(await OpenStreamsMemoryAsync(forwarding));
-        figures.AddRange(await TransactionsAsync(azurite.ConnectionString, upstream.BaseAddress));
-        figures.AddRange(await FunctionsHostAsync(new Dictionary<string, string>(common) { ["Proxy__Quota__FreeRequestsPerHour"] = string.Empty }, direct, viaProxy, output));
+        var (peerTable, peerFigures) = await new PeerComparison(scale, Concurrency).RunAsync(
+            new Peer("direct (the fake upstream)", direct, null, IsDotNet: false),
+            new Peer("bare YARP (IHttpForwarder, the proxy's handler settings)", viaBareYarp, bareYarp.ProcessId, IsDotNet: true),
+            nginx is null || viaNginx is null ? null : new Peer("nginx (proxy_buffering off, keep-alive pool)", viaNginx, nginx.ProcessId, IsDotNet: false),
+            new Peer("this proxy, quota off (standalone host)", viaProxy, forwarding.ProcessId, IsDotNet: true));
+        figures.AddRange(peerFigures);
+        if (!peersOnly)
+        {
+            figures.Add(await AddedLatencyWithQuotaAsync(scale, direct, viaQuota, azurite.ConnectionString));
+            figures.AddRange(await QuotaThroughputAsync(azurite.ConnectionString, upstream.BaseAddress));
+            figures.Add(await TimeToFirstEventAsync(direct, viaProxy));
+            figures.Add(await StreamingMemoryAsync(forwarding, viaProxy));
+            figures.Add(await OpenStreamsMemoryAsync(forwarding));
+            figures.AddRange(await TransactionsAsync(azurite.ConnectionString, upstream.BaseAddress));
+            figures.AddRange(await FunctionsHostAsync(scale, new Dictionary<string, string>(common) { ["Proxy__Quota__FreeRequestsPerHour"] = string.Empty }, direct, viaProxy, output));
+        }
 
+        var scaleNote = scale == BenchmarkScale.Short ? "; --short: too few rounds to hold against the goals" : string.Empty;
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB, " +
-            $"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}; proxy: standalone host (and the Functions host where named), {RepositoryPaths.Configuration}."));
+            $"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}; proxy: standalone host (and the Functions host where named), {RepositoryPaths.Configuration}{scaleNote}."));
+        output.WriteLine();
+        foreach (var line in peerTable)
+        {
+            output.WriteLine(line);
+        }
+
         output.WriteLine();
         output.WriteLine("| figure | measured | noise | goal | verdict |");
         output.WriteLine("|---|---|---|---|---|");
@@ -74,29 +90,18 @@ internal static class BenchmarkRun
         return missed == 0 ? 0 : 1;
     }
 
-    /// <summary>p50 and p99 of the proxied calls minus the direct ones, from alternating rounds after a warm-up.</summary>
-    private static async Task<Figure[]> AddedLatencyAsync(string name, HttpClient direct, HttpClient proxied, double p50Goal, double p99Goal)
+    private static async Task<Figure> AddedLatencyWithQuotaAsync(BenchmarkScale scale, HttpClient direct, HttpClient viaQuota, string storage)
     {
-        var (directLatencies, proxiedLatencies, p50Deltas, p99Deltas) = await AlternateAsync(() => Load.ChatAsync(direct), () => Load.ChatAsync(proxied));
-        return
-        [
-            new Figure(name + ": p50", Samples.Percentile(proxiedLatencies, 0.5) - Samples.Percentile(directLatencies, 0.5), "ms", p50Goal, $"≤ {p50Goal} ms", Samples.StandardDeviation(p50Deltas)),
-            new Figure(name + ": p99", Samples.Percentile(proxiedLatencies, 0.99) - Samples.Percentile(directLatencies, 0.99), "ms", p99Goal, $"≤ {p99Goal} ms", Samples.StandardDeviation(p99Deltas)),
-        ];
-    }
-
-    private static async Task<Figure> AddedLatencyWithQuotaAsync(HttpClient direct, HttpClient viaQuota, string storage)
-    {
-        var roundTrip = await AzuriteRoundTripAsync(storage);
-        var (directLatencies, proxiedLatencies, p50Deltas, _) = await AlternateAsync(() => Load.ChatAsync(direct), () => Load.ChatAsync(viaQuota));
-        var added = Samples.Percentile(proxiedLatencies, 0.5) - Samples.Percentile(directLatencies, 0.5);
+        var roundTrip = await AzuriteRoundTripAsync(scale, storage);
+        var rounds = await LatencyRounds.RunAsync(scale, () => Load.ChatAsync(direct), () => Load.ChatAsync(viaQuota));
+        var added = Samples.Percentile(rounds[1].All, 0.5) - Samples.Percentile(rounds[0].All, 0.5);
         var goal = roundTrip + 0.3;
         return new Figure("added latency with the quota on, concurrency 1: p50", added, "ms", goal,
-            string.Create(CultureInfo.InvariantCulture, $"≤ one Azurite round trip ({roundTrip:F3} ms) + 0.3 ms"), Samples.StandardDeviation(p50Deltas));
+            string.Create(CultureInfo.InvariantCulture, $"≤ one Azurite round trip ({roundTrip:F3} ms) + 0.3 ms"), Samples.StandardDeviation(LatencyRounds.Deltas(rounds[1].P50s, rounds[0].P50s)));
     }
 
     /// <summary>The p50 of one conditional replace of a counter row in Azurite, the write each admitted request costs.</summary>
-    private static async Task<double> AzuriteRoundTripAsync(string storage)
+    private static async Task<double> AzuriteRoundTripAsync(BenchmarkScale scale, string storage)
     {
         var table = new TableClient(storage, "benchmarkroundtrip");
         await table.CreateIfNotExistsAsync();
@@ -106,50 +111,27 @@ internal static class BenchmarkRun
         {
             entity["Count"] = (long)entity["Count"] + 1;
             etag = (await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace)).Headers.ETag ?? ETag.All;
-        }, Rounds * LatencyRequestsPerRound / 2);
+        }, scale.LatencyRounds * scale.LatencyRequestsPerRound / 2);
         return Samples.Percentile(latencies, 0.5);
     }
 
-    private static async Task<(List<double> Direct, List<double> Proxied, List<double> P50Deltas, List<double> P99Deltas)> AlternateAsync(Func<Task> direct, Func<Task> proxied)
+    /// <summary>nginx beside the proxy when it is installed; otherwise a line saying why its row is left out.</summary>
+    private static async Task<NginxProcess?> StartNginxAsync(Uri upstream, TextWriter output)
     {
-        var rounds = await AlternateRoundsAsync(direct, proxied);
-        return (rounds[0].All, rounds[1].All, Deltas(rounds[1].P50s, rounds[0].P50s), Deltas(rounds[1].P99s, rounds[0].P99s));
-    }
-
-    /// <summary>
-    /// Each target's latencies over <see cref="Rounds"/> rounds in which every target takes its turn, after a warm-up of
-    /// each: all of them, and each round's p50 and p99, so that a difference can be taken round by round.
-    /// </summary>
-    private static async Task<(List<double> All, List<double> P50s, List<double> P99s)[]> AlternateRoundsAsync(params Func<Task>[] targets)
-    {
-        foreach (var target in targets)
+        if (NginxProcess.Binary is not { } binary)
         {
-            await Load.SequentialAsync(target, 1000);
+            output.WriteLine("nginx is not installed: its row is left out (scripts/benchmark.sh installs Debian's nginx when it runs as root).");
+            return null;
         }
 
-        var results = targets.Select(_ => (All: new List<double>(), P50s: new List<double>(), P99s: new List<double>())).ToArray();
-        for (var round = 0; round < Rounds; round++)
-        {
-            for (var i = 0; i < targets.Length; i++)
-            {
-                var latencies = await Load.SequentialAsync(targets[i], LatencyRequestsPerRound);
-                results[i].All.AddRange(latencies);
-                results[i].P50s.Add(Samples.Percentile(latencies, 0.5));
-                results[i].P99s.Add(Samples.Percentile(latencies, 0.99));
-            }
-        }
-
-        return results;
+        return await NginxProcess.StartAsync(binary, upstream, keepAliveConnections: Concurrency);
     }
-
-    private static List<double> Deltas(List<double> minuends, List<double> subtrahends) =>
-        minuends.Zip(subtrahends, (minuend, subtrahend) => minuend - subtrahend).ToList();
 
     /// <summary>
     /// The Functions app under <c>func start</c> (the <c>func</c> on PATH) beside direct and the standalone host, in the
     /// same alternating rounds: what the Functions host adds on top of the same core.
     /// </summary>
-    private static async Task<Figure[]> FunctionsHostAsync(IReadOnlyDictionary<string, string> settings, HttpClient direct, HttpClient standalone, TextWriter output)
+    private static async Task<Figure[]> FunctionsHostAsync(BenchmarkScale scale, IReadOnlyDictionary<string, string> settings, HttpClient direct, HttpClient standalone, TextWriter output)
     {
         if (FunctionsHostProcess.Launcher is null)
         {
@@ -159,18 +141,18 @@ internal static class BenchmarkRun
 
         await using var functions = await FunctionsHostProcess.StartAsync(settings);
         using var viaFunctions = Load.Client(functions.BaseAddress);
-        var rounds = await AlternateRoundsAsync(() => Load.ChatAsync(direct), () => Load.ChatAsync(standalone), () => Load.ChatAsync(viaFunctions));
+        var rounds = await LatencyRounds.RunAsync(scale, () => Load.ChatAsync(direct), () => Load.ChatAsync(standalone), () => Load.ChatAsync(viaFunctions));
         var (directRun, standaloneRun, functionsRun) = (rounds[0], rounds[1], rounds[2]);
         var overStandalone = Samples.Percentile(functionsRun.All, 0.5) - Samples.Percentile(standaloneRun.All, 0.5);
 
         var ratios = new List<double>();
         var overStandaloneRatios = new List<double>();
         await Load.ThroughputAsync(_ => Load.ChatAsync(viaFunctions), Concurrency, TimeSpan.FromSeconds(1));
-        for (var round = 0; round < 3; round++)
+        for (var round = 0; round < scale.ThroughputRounds; round++)
         {
-            var directRps = await Load.ThroughputAsync(_ => Load.ChatAsync(direct), Concurrency, s_throughputRound);
-            var standaloneRps = await Load.ThroughputAsync(_ => Load.ChatAsync(standalone), Concurrency, s_throughputRound);
-            var functionsRps = await Load.ThroughputAsync(_ => Load.ChatAsync(viaFunctions), Concurrency, s_throughputRound);
+            var directRps = await Load.ThroughputAsync(_ => Load.ChatAsync(direct), Concurrency, scale.ThroughputRound);
+            var standaloneRps = await Load.ThroughputAsync(_ => Load.ChatAsync(standalone), Concurrency, scale.ThroughputRound);
+            var functionsRps = await Load.ThroughputAsync(_ => Load.ChatAsync(viaFunctions), Concurrency, scale.ThroughputRound);
             ratios.Add(functionsRps / directRps);
             overStandaloneRatios.Add(functionsRps / standaloneRps);
         }
@@ -178,30 +160,15 @@ internal static class BenchmarkRun
         return
         [
             new Figure("Functions host, forwarding only, concurrency 1: added p50 over direct", Samples.Percentile(functionsRun.All, 0.5) - Samples.Percentile(directRun.All, 0.5), "ms", null, "printed",
-                Samples.StandardDeviation(Deltas(functionsRun.P50s, directRun.P50s))),
+                Samples.StandardDeviation(LatencyRounds.Deltas(functionsRun.P50s, directRun.P50s))),
             new Figure("Functions host, forwarding only, concurrency 1: added p99 over direct", Samples.Percentile(functionsRun.All, 0.99) - Samples.Percentile(directRun.All, 0.99), "ms", null, "printed",
-                Samples.StandardDeviation(Deltas(functionsRun.P99s, directRun.P99s))),
+                Samples.StandardDeviation(LatencyRounds.Deltas(functionsRun.P99s, directRun.P99s))),
             new Figure("Functions host, concurrency 1: added p50 over the standalone host", overStandalone, "ms", 1, "≤ 1 ms",
-                Samples.StandardDeviation(Deltas(functionsRun.P50s, standaloneRun.P50s))),
+                Samples.StandardDeviation(LatencyRounds.Deltas(functionsRun.P50s, standaloneRun.P50s))),
             new Figure($"Functions host, throughput at concurrency {Concurrency}, ÷ direct", ratios.Average(), "×", null, "printed", Samples.StandardDeviation(ratios)),
             new Figure($"Functions host, throughput at concurrency {Concurrency}, ÷ the standalone host", overStandaloneRatios.Average(), "×", null, "printed",
                 Samples.StandardDeviation(overStandaloneRatios)),
         ];
-    }
-
-    private static async Task<Figure> ThroughputRatioAsync(HttpClient direct, HttpClient proxied)
-    {
-        await Load.ThroughputAsync(_ => Load.ChatAsync(proxied), Concurrency, TimeSpan.FromSeconds(1));
-        var ratios = new List<double>();
-        for (var round = 0; round < 3; round++)
-        {
-            var directRps = await Load.ThroughputAsync(_ => Load.ChatAsync(direct), Concurrency, s_throughputRound);
-            var proxiedRps = await Load.ThroughputAsync(_ => Load.ChatAsync(proxied), Concurrency, s_throughputRound);
-            ratios.Add(proxiedRps / directRps);
-        }
-
-        return new Figure($"throughput at concurrency {Concurrency}, forwarding only, proxied ÷ direct", ratios.Average(), "×", 0.5, "≥ 0.5",
-            Samples.StandardDeviation(ratios), HigherIsBetter: true);
     }
 
     /// <summary>The quota on, counted in process: many keys (each request another key) and one hot key.</summary>

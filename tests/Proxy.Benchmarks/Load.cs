@@ -77,7 +77,11 @@ internal static class Load
     }
 
     /// <summary>Requests per second with <paramref name="concurrency"/> callers for <paramref name="duration"/>.</summary>
-    public static async Task<double> ThroughputAsync(Func<int, Task> call, int concurrency, TimeSpan duration)
+    public static async Task<double> ThroughputAsync(Func<int, Task> call, int concurrency, TimeSpan duration) =>
+        (await RoundAsync(call, concurrency, duration)).PerSecond;
+
+    /// <summary>How many calls <paramref name="concurrency"/> callers completed in <paramref name="duration"/>, and in how long exactly.</summary>
+    public static async Task<LoadRound> RoundAsync(Func<int, Task> call, int concurrency, TimeSpan duration)
     {
         long completed = 0;
         var clock = Stopwatch.StartNew();
@@ -89,6 +93,6 @@ internal static class Load
                 Interlocked.Increment(ref completed);
             }
         }));
-        return completed / clock.Elapsed.TotalSeconds;
+        return new LoadRound(completed, clock.Elapsed);
     }
 }

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -44,24 +41,7 @@ internal sealed class UpstreamForwarder : IDisposable
         _upstreamHost = $"{_upstream.BaseUrl.Host}:{_upstream.BaseUrl.Port}";
         _logger = logger;
 
-        // As YARP's direct-forwarding sample: no proxy, no redirects, no cookies, no decompression
-        // (bodies pass through as the upstream encoded them), and trace context passed on, not duplicated.
-        // Header values keep their bytes both ways: a request header Kestrel decoded as UTF-8 goes upstream as the
-        // same UTF-8 bytes (the handler's default refuses anything but ASCII, which made a 502 of a header such as
-        // "X-User: café"), and each byte of a response header becomes one char (Latin-1), so that the cleaning in
-        // UpstreamResponseHeaders shows exactly the bytes the upstream sent.
-        _invoker = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            RequestHeaderEncodingSelector = static (_, _) => Encoding.UTF8,
-            ResponseHeaderEncodingSelector = static (_, _) => Encoding.Latin1,
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            EnableMultipleHttp2Connections = true,
-            ConnectTimeout = _upstream.ConnectTimeout,
-            ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
-        }, disposeHandler: true);
+        _invoker = new HttpMessageInvoker(UpstreamHandler.Create(_upstream.ConnectTimeout), disposeHandler: true);
     }
 
     /// <summary>Forwards the request and copies the answer back; returns the failure, or null when there was none.</summary>

@@ -14,6 +14,9 @@ internal sealed partial class StandaloneProxyProcess : ProxyProcess
 
     public override ProxyHostKind Kind => ProxyHostKind.Standalone;
 
+    /// <summary>The host's one process, for what is read from outside it (the benchmark's CPU time and allocation).</summary>
+    public int ProcessId => _process.Id;
+
     public override long WorkingSet
     {
         get
