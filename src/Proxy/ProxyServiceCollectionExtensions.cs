@@ -51,6 +51,7 @@ public static class ProxyServiceCollectionExtensions
         services.TryAddSingleton<TierTable>();
         services.TryAddSingleton<TierDirectory>();
         services.AddHostedService<DirectoryRefreshService>();
+        services.TryAddSingleton<KeyIdCache>();
         services.TryAddSingleton<KeyResolver>();
         services.TryAddSingleton<QuotaCounterStore>();
         services.TryAddSingleton<QuotaLimiter>();

@@ -15,4 +15,7 @@ public sealed class AuthOptions
     /// the longest a key change (a new key, a disabled one) takes to reach a running proxy.
     /// </summary>
     public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many keys' ids <see cref="KeyIdCache"/> holds so that a key is hashed once, not per request; 0 turns it off.</summary>
+    public int KeyIdCacheSize { get; set; } = 10_000;
 }

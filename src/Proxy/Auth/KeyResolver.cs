@@ -10,13 +10,13 @@ namespace Proxy.Auth;
 /// keys table says otherwise; managed mode takes registered keys only. The limit is the key's own, else its tier's in
 /// the tiers table (<see cref="TierLimits.LimitOf"/>, as the CLI shows it).
 /// </summary>
-public sealed class KeyResolver(KeyDirectory directory, TierDirectory tiers, IOptions<AuthOptions> authOptions)
+public sealed class KeyResolver(KeyDirectory directory, TierDirectory tiers, KeyIdCache keyIds, IOptions<AuthOptions> authOptions)
 {
     private readonly AuthMode _mode = authOptions.Value.Mode;
 
     public async ValueTask<ResolvedKey> ResolveAsync(string apiKey, CancellationToken cancellationToken = default)
     {
-        var keyId = ApiKeyHash.Of(apiKey);
+        var keyId = keyIds.IdOf(apiKey);
         var lookup = await directory.FindAsync(keyId, cancellationToken);
         if (lookup.Record is { } record)
         {

@@ -23,6 +23,7 @@ public sealed class HostStartupTests(StandaloneHostFixture fixture)
     [InlineData("Proxy__Upstream__BaseUrl", "api.aimlapi.com", "Proxy__Upstream__BaseUrl must be an absolute http or https URL.")]
     [InlineData("Proxy__Upstream__BaseUrl", "https://api.aimlapi.com/v1",
         "Proxy__Upstream__BaseUrl must not end in a version segment ('/v1'), since clients send it: use https://api.aimlapi.com.")]
+    [InlineData("Proxy__Auth__KeyIdCacheSize", "-1", "Proxy__Auth__KeyIdCacheSize must be between 0 and 1000000.")]
     [InlineData("Proxy__Connections__MaxIdleConnections", "0", "Proxy__Connections__MaxIdleConnections must be positive")]
     [InlineData("Proxy__Cors__AllowedOrigins", "https://app.example/page", "Proxy__Cors__AllowedOrigins: 'https://app.example/page' must be * or an origin")]
     public async Task ABadSetting_StopsTheHostWithOneLineNamingIt_AndExitCode1(string setting, string value, string expected)
