@@ -18,12 +18,6 @@ internal sealed class RequestTargetPolicy
         "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000B\f\r\u000E\u000F" +
         "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F");
 
-    // Encoded '.', '/' and '\' only ever serve to smuggle a segment past a path check (RFC 3986 section 6.2.2.2
-    // lets a server decode them); a backslash is a separator to some servers, and an empty segment ("//") turns
-    // into a scheme-relative URL in naive URL joins. Their double encodings (%252e, %25%32%65) are caught by
-    // checking every decoding of the path, not only the first: a second decoding hop turns them back into them.
-    private static readonly string[] s_escapeSequences = ["%2e", "%2f", "%5c", "\\", "//"];
-
     private readonly string[] _prefixes;
     private readonly string _prefixList;
 
@@ -166,27 +160,49 @@ internal sealed class RequestTargetPolicy
         return builder.ToString();
     }
 
-    private static bool EscapesPrefix(ReadOnlySpan<char> rawPath)
+    /// <summary>
+    /// Whether one layer of the path has an encoded '.', '/' or '\' (either case), a backslash, an empty segment, or a dot
+    /// segment ("." or "..", path parameters aside): all in one pass, since every request's path goes through it.
+    /// </summary>
+    private static bool EscapesPrefix(ReadOnlySpan<char> path)
     {
-        foreach (var sequence in s_escapeSequences)
+        // Encoded '.', '/' and '\' only ever serve to smuggle a segment past a path check (RFC 3986 section 6.2.2.2
+        // lets a server decode them); a backslash is a separator to some servers, and an empty segment ("//") turns
+        // into a scheme-relative URL in naive URL joins. Their double encodings (%252e, %25%32%65) are caught by
+        // checking every decoding of the path, not only the first: a second decoding hop turns them back into them.
+        var segmentStart = 0;
+        var parametersStart = -1;
+        for (var i = 0; i < path.Length; i++)
         {
-            if (rawPath.Contains(sequence, StringComparison.OrdinalIgnoreCase))
+            switch (path[i])
             {
-                return true;
+                case '\\':
+                    return true;
+                case '%' when i + 2 < path.Length && IsEncodedSeparator(path[i + 1], path[i + 2]):
+                    return true;
+                case '/' when i + 1 < path.Length && path[i + 1] == '/':
+                    return true;
+                case '/':
+                    if (IsDotSegment(path[segmentStart..(parametersStart < 0 ? i : parametersStart)]))
+                    {
+                        return true;
+                    }
+
+                    (segmentStart, parametersStart) = (i + 1, -1);
+                    break;
+                case ';' when parametersStart < 0:
+                    // "..;x" is a dot segment to servers that strip path parameters (Tomcat, Spring).
+                    parametersStart = i;
+                    break;
             }
         }
 
-        foreach (var range in rawPath.Split('/'))
-        {
-            // "..;x" is a dot segment to servers that strip path parameters (Tomcat, Spring).
-            var segment = rawPath[range];
-            var parameters = segment.IndexOf(';');
-            if ((parameters < 0 ? segment : segment[..parameters]) is "." or "..")
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return IsDotSegment(path[segmentStart..(parametersStart < 0 ? path.Length : parametersStart)]);
     }
+
+    /// <summary>The two hex digits after a '%' of an encoded '.' (2e), '/' (2f) or '\' (5c), in either case.</summary>
+    private static bool IsEncodedSeparator(char high, char low) =>
+        (high, char.ToLowerInvariant(low)) is ('2', 'e') or ('2', 'f') or ('5', 'c');
+
+    private static bool IsDotSegment(ReadOnlySpan<char> segment) => segment is "." or "..";
 }

@@ -9,6 +9,7 @@ public abstract class RequestTargetTests(ProxyFixture fixture)
     [InlineData("/v1/..%2fadmin")]
     [InlineData("/v1/chat%2Fcompletions")]
     [InlineData("/v1//echo")]
+    [InlineData("/v1/..;x/admin")]
     [InlineData("/v3/echo")]
     [InlineData("/V1/echo")]
     [InlineData("/v1")]
