@@ -52,7 +52,7 @@ internal sealed class ProxyTransformer(
         {
             await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
             SetUpstreamRequestId(httpContext, request, upstreamRequestId);
-            if (IsEventStream(proxyResponse))
+            if (IsEventStream(httpContext.Response))
             {
                 WatchForErrorEvents(httpContext, request, proxyResponse.Content.Headers.ContentEncoding.LastOrDefault(), redactor);
             }
@@ -88,8 +88,21 @@ internal sealed class ProxyTransformer(
         }
     }
 
-    private static bool IsEventStream(HttpResponseMessage response) =>
-        response.Content.Headers.ContentType?.MediaType is "text/event-stream";
+    /// <summary>
+    /// Whether the media type YARP has just copied to the response is <c>text/event-stream</c> (parameters aside), read as
+    /// the string it already is: <c>HttpContentHeaders.ContentType</c> would parse a new header object on every response.
+    /// </summary>
+    private static bool IsEventStream(HttpResponse response)
+    {
+        var contentType = response.Headers.ContentType;
+        if (contentType.Count != 1 || contentType[0] is not { } value)
+        {
+            return false;
+        }
+
+        var parameters = value.IndexOf(';', StringComparison.Ordinal);
+        return (parameters < 0 ? value.AsSpan() : value.AsSpan(0, parameters)).Trim().SequenceEqual("text/event-stream");
+    }
 
     /// <summary>
     /// Once the whole body has been copied, a compressed stream's watcher has read the last of it: an error event at the
