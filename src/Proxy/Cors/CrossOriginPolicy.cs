@@ -42,8 +42,19 @@ internal sealed class CrossOriginPolicy
     /// </summary>
     public void ApplyToResponse(HttpContext context)
     {
+        // One pass over the headers, and a list only when the upstream sent one of these: Keys would copy every
+        // name into a new collection on every response.
         var headers = context.Response.Headers;
-        foreach (var name in headers.Keys.Where(name => name.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase)).ToList())
+        List<string>? upstreamCors = null;
+        foreach (var header in headers)
+        {
+            if (header.Key.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase))
+            {
+                (upstreamCors ??= []).Add(header.Key);
+            }
+        }
+
+        foreach (var name in upstreamCors ?? [])
         {
             headers.Remove(name);
         }
