@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Proxy.Errors;
+using Proxy.Requests;
 
 namespace Proxy.Forwarding;
 
@@ -26,8 +27,12 @@ internal static class RequestHeaderPolicy
             return ErrorCatalog.BadRequest("the request has both Transfer-Encoding and Content-Length; send one.");
         }
 
+        // The one pass over the request's headers also notes whether any of them is one UpstreamRequestHeaders takes
+        // out, so that it need not enumerate them again (each enumeration of IHeaderDictionary boxes its enumerator).
+        var carriesNotForwarded = false;
         foreach (var header in request.Headers)
         {
+            carriesNotForwarded = carriesNotForwarded || UpstreamRequestHeaders.IsRemoved(header.Key);
             foreach (var value in header.Value)
             {
                 if (value is not null && value.AsSpan().ContainsAny(s_controlCharacters))
@@ -37,6 +42,7 @@ internal static class RequestHeaderPolicy
             }
         }
 
+        ProxyRequestFeature.Get(request.HttpContext).CarriesHeadersNotForwarded = carriesNotForwarded;
         return null;
     }
 }

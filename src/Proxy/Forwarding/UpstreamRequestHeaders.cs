@@ -23,12 +23,16 @@ internal static class UpstreamRequestHeaders
         var headers = upstreamRequest.Headers;
 
         // The names are looked up on the incoming request, whose header dictionary enumerates without parsing;
-        // the outgoing one is a copy of it, so whatever is removed there is what must not go upstream.
-        foreach (var header in context.Request.Headers)
+        // the outgoing one is a copy of it, so whatever is removed there is what must not go upstream. Skipped only
+        // when RequestHeaderPolicy has seen every header and none of them is one.
+        if (ProxyRequestFeature.Get(context).CarriesHeadersNotForwarded is not false)
         {
-            if (IsRemoved(header.Key))
+            foreach (var header in context.Request.Headers)
             {
-                headers.Remove(header.Key);
+                if (IsRemoved(header.Key))
+                {
+                    headers.Remove(header.Key);
+                }
             }
         }
 
@@ -48,7 +52,7 @@ internal static class UpstreamRequestHeaders
         }
     }
 
-    private static bool IsRemoved(string name)
+    public static bool IsRemoved(string name)
     {
         if (s_removed.Contains(name))
         {

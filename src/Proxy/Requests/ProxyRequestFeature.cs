@@ -46,6 +46,12 @@ internal sealed class ProxyRequestFeature
     /// </summary>
     public string ClientPath { get; }
 
+    /// <summary>
+    /// Whether a request header is one that is not forwarded (UpstreamRequestHeaders), once RequestHeaderPolicy has looked
+    /// at them all; null before, when they must be looked at again.
+    /// </summary>
+    public bool? CarriesHeadersNotForwarded { get; set; }
+
     /// <summary>The hash of the client's key, once it has been read.</summary>
     public string? KeyId { get; set; }
 
