@@ -102,13 +102,7 @@ internal sealed class NginxProcess : IAsyncDisposable
     /// <summary>Kills the master and its workers by process id, then removes the directory.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
+        await ProxyProcess.StopAsync(_process);
         Directory.Delete(_directory, recursive: true);
     }
 

@@ -46,7 +46,7 @@ internal abstract class ProxyProcess : IAsyncDisposable
     /// The start info every host shares: output captured, and none of the <c>Proxy__</c> settings of the environment the
     /// tests run in, so that each proxy has exactly the settings it was given.
     /// </summary>
-    protected static ProcessStartInfo StartInfo(string fileName, IReadOnlyDictionary<string, string> settings)
+    internal static ProcessStartInfo StartInfo(string fileName, IReadOnlyDictionary<string, string> settings)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -68,7 +68,7 @@ internal abstract class ProxyProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="start"/> and waits for the line that says it is ready; the process is killed if it never says so.</summary>
-    protected static async Task<(Process Process, ConcurrentQueue<string> Output, Match Ready)> StartAndWaitAsync(ProcessStartInfo start, Regex ready, string what)
+    internal static async Task<(Process Process, ConcurrentQueue<string> Output, Match Ready)> StartAndWaitAsync(ProcessStartInfo start, Regex ready, string what)
     {
         var process = Process.Start(start) ?? throw new InvalidOperationException(what + " did not start.");
         var output = new ConcurrentQueue<string>();
@@ -105,5 +105,17 @@ internal abstract class ProxyProcess : IAsyncDisposable
         }
 
         return (process, output, await readyLine.Task);
+    }
+
+    /// <summary>Kills <paramref name="process"/> and its children (SIGKILL) if it still runs, waits for it, and releases it.</summary>
+    internal static async Task StopAsync(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
     }
 }
