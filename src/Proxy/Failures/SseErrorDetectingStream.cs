@@ -2,13 +2,15 @@ using System.Buffers;
 using System.IO.Compression;
 using System.IO.Pipelines;
 using System.Text.Json;
+using Proxy.Usage;
 
 namespace Proxy.Failures;
 
 /// <summary>
 /// Passes a server-sent event stream to the client byte for byte, flushes as it is told, and watches the lines
 /// going by for an error event (<c>event: error</c>, or a <c>data:</c> line whose JSON has a top-level
-/// <c>error</c>): such a stream has a 200 status line, yet it failed. Only the current line is held, up to a bound.
+/// <c>error</c>): such a stream has a 200 status line, yet it failed. It also hands each event's <c>usage</c> to the
+/// usage ledger (the last one that carries it wins). Only the current line is held, up to a bound.
 /// </summary>
 /// <remarks>
 /// Lines end with CRLF, LF or CR alone, as the SSE specification allows (HTML, "Parsing an event stream"). A stream the
@@ -22,6 +24,7 @@ internal sealed class SseErrorDetectingStream : Stream
 
     private readonly Stream _inner;
     private readonly Action<string?> _onError;
+    private readonly Action<TokenUsage>? _onUsage;
     private readonly byte[] _line = new byte[MaxLineLength];
     private readonly Pipe? _compressed;
     private readonly Task _decoding = Task.CompletedTask;
@@ -34,10 +37,11 @@ internal sealed class SseErrorDetectingStream : Stream
     private bool _reported;
     private bool _completed;
 
-    public SseErrorDetectingStream(Stream inner, string? contentEncoding, Action<string?> onError)
+    public SseErrorDetectingStream(Stream inner, string? contentEncoding, Action<string?> onError, Action<TokenUsage>? onUsage = null)
     {
         _inner = inner;
         _onError = onError;
+        _onUsage = onUsage;
         if (contentEncoding is not null && !contentEncoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
         {
             // An encoding the proxy cannot decode (zstd, say) passes through unwatched: nothing is read into it.
@@ -224,12 +228,17 @@ internal sealed class SseErrorDetectingStream : Stream
         {
             Found(null);
         }
-        else if (line.StartsWith("data:"u8) && line.IndexOf("\"error\""u8) >= 0)
+        else if (line.StartsWith("data:"u8))
         {
             var data = line["data:".Length..].TrimStart((byte)' ');
-            if (IsErrorObject(data, out var message))
+            if (data.IndexOf("\"error\""u8) >= 0 && IsErrorObject(data, out var message))
             {
                 Found(message);
+            }
+            else if (_onUsage is not null && TokenUsage.TryFind(data, out var usage))
+            {
+                // On the decoding task for a compressed stream: read by the handler only once CompleteAsync has awaited it.
+                _onUsage(usage);
             }
         }
     }
