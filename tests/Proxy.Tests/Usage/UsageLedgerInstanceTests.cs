@@ -56,22 +56,6 @@ public sealed class UsageLedgerInstanceTests(StandaloneHostFixture fixture)
     }
 
     [Theory]
-    [InlineData("Proxy__Usage__FlushInterval", "00:00:00", "Proxy__Usage__FlushInterval must be from 00:00:00.1 to 01:00:00.")]
-    [InlineData("Proxy__Usage__MaxKeyHours", "0", "Proxy__Usage__MaxKeyHours must be from 1 to 1000000.")]
-    [InlineData("Proxy__Usage__TableName", "u", "Proxy__Usage__TableName must be 3 to 63 letters and digits")]
-    public async Task ABadUsageSetting_StopsTheHostWithOneLineNamingIt(string setting, string value, string expected)
-    {
-        var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
-        settings[setting] = value;
-
-        var (exitCode, output) = await StandaloneProxyProcess.RunToExitAsync(settings, "--urls", "http://127.0.0.1:0");
-
-        Assert.Equal(1, exitCode);
-        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        Assert.StartsWith("The proxy did not start: " + expected, line, StringComparison.Ordinal);
-    }
-
-    [Theory]
     [InlineData("--since", "yesterday")]
     [InlineData("--key", "sk-not-an-id")]
     public async Task Cli_ABadOption_IsAUsageError(string option, string value)
