@@ -12,8 +12,6 @@ public sealed record LatencySummary(long Count, long SumMs, long MaxMs, IReadOnl
     /// <summary>Bounds 1 ms, 2 ms, … 65,536 ms (about 65 s), then one open bucket.</summary>
     public const int BucketCount = 18;
 
-    public static LatencySummary Empty { get; } = new(0, 0, 0, new long[BucketCount]);
-
     /// <summary>The upper bound in ms of bucket <paramref name="index"/>; null for the last, open one.</summary>
     public static long? UpperBoundMs(int index) => index < BucketCount - 1 ? 1L << index : null;
 

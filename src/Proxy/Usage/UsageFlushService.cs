@@ -16,10 +16,6 @@ internal sealed class UsageFlushService(
 {
     private readonly UsageOptions _options = options.Value;
 
-    /// <summary>Table transactions the ledger's writes made since start.</summary>
-    public long Transactions => Interlocked.Read(ref _transactions);
-
-    private long _transactions;
     private DateTimeOffset _nextPurge;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -76,7 +72,7 @@ internal sealed class UsageFlushService(
         if (changed.Count > 0)
         {
             var rows = changed.Select(item => UsageEntity.From(item.Totals, ledger.InstanceId)).ToList();
-            Interlocked.Add(ref _transactions, await table.WriteAsync(rows, cancellationToken));
+            await table.WriteAsync(rows, cancellationToken);
             foreach (var (tally, _, version) in changed)
             {
                 tally.MarkFlushed(version);

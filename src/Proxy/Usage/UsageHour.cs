@@ -21,6 +21,4 @@ public sealed record UsageHour(
 {
     /// <summary>Answered with a failure: the client's (4xx), the upstream's (its 5xx, an error event in a stream), or the proxy's own 5xx and timeouts.</summary>
     public long Failed => FailedClient + FailedUpstream + FailedProxy;
-
-    public long TotalTokens => PromptTokens + CompletionTokens;
 }

@@ -27,9 +27,6 @@ internal sealed class UsageLedger(IOptions<UsageOptions> options, TimeProvider t
     /// </summary>
     public string InstanceId { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
-    /// <summary>Requests the ledger had no room for since start.</summary>
-    public long Uncounted => Interlocked.Read(ref _uncounted);
-
     /// <summary>A request the handler finished, once its answer is complete; only requests with an accepted key are counted.</summary>
     public void Record(HttpContext context, ProxyRequestFeature request)
     {
@@ -77,10 +74,6 @@ internal sealed class UsageLedger(IOptions<UsageOptions> options, TimeProvider t
 
         tally.Add(outcome);
     }
-
-    /// <summary>Tokens this process counted for the key in the current hour, written or not.</summary>
-    public long TokensThisHour(string keyId) =>
-        _tallies.TryGetValue((keyId, QuotaWindow.Containing(timeProvider.GetUtcNow()).Start), out var tally) ? tally.Tokens : 0;
 
     /// <summary>The tallies whose totals changed since their last write.</summary>
     public List<(UsageTally Tally, UsageHour Totals, long Version)> TakeChanged()

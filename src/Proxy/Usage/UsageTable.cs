@@ -51,9 +51,9 @@ public sealed class UsageTable(TableServiceClient tableService, IOptions<UsageOp
 
     /// <summary>
     /// Writes each row's absolute totals (an upsert that merges), as one entity-group transaction per partition and
-    /// <see cref="MaxBatchSize"/> rows; returns the transactions made. A retry of the same totals leaves the rows as they were.
+    /// <see cref="MaxBatchSize"/> rows. A retry of the same totals leaves the rows as they were.
     /// </summary>
-    internal async Task<int> WriteAsync(IReadOnlyCollection<UsageEntity> rows, CancellationToken cancellationToken)
+    internal async Task WriteAsync(IReadOnlyCollection<UsageEntity> rows, CancellationToken cancellationToken)
     {
         if (!_created)
         {
@@ -61,18 +61,14 @@ public sealed class UsageTable(TableServiceClient tableService, IOptions<UsageOp
             _created = true;
         }
 
-        var transactions = 0;
         foreach (var partition in rows.GroupBy(row => row.PartitionKey))
         {
             foreach (var batch in partition.Chunk(MaxBatchSize))
             {
                 await _table.SubmitTransactionAsync(
                     batch.Select(row => new TableTransactionAction(TableTransactionActionType.UpsertMerge, row)), cancellationToken);
-                transactions++;
             }
         }
-
-        return transactions;
     }
 
     /// <summary>Deletes the rows of hours before <paramref name="oldestKept"/>, a partition at a time; returns how many.</summary>
