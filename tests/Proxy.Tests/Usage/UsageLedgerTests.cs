@@ -60,6 +60,14 @@ public abstract class UsageLedgerTests(ProxyFixture fixture)
         var hour = DateTimeOffset.Parse(row.GetProperty("hour").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(TimeSpan.Zero, hour.Offset);
         Assert.True(DateTimeOffset.UtcNow - hour < TimeSpan.FromHours(2), row.ToString());
+
+        // The same row as a table: the hour, the key, '-' for a key with no name, then the counts in order.
+        var (exitCode, text) = await CliProcess.RunAsync(fixture.Azurite.ConnectionString, ["usage", "--key", KeyIdOf(key)], table);
+        Assert.True(exitCode == 0, text);
+        Assert.Matches(
+            $@"(?m)^{hour:yyyy-MM-dd HH}:00Z\s+{KeyIdOf(key)}\s+-\s+{sent.Requests}\s+{sent.Succeeded}\s+{sent.FailedClient + sent.FailedUpstream}\s+" +
+            $@"{sent.FailedClient}\s+{sent.FailedUpstream}\s+0\s+{sent.Refused}\s+{sent.PromptTokens}\s+{sent.CompletionTokens}\s",
+            text);
     }
 
     internal static (string Name, string Value) UsageTableSetting() => ("Proxy__Usage__TableName", "usage" + Guid.NewGuid().ToString("N"));
