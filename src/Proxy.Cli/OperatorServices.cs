@@ -7,6 +7,7 @@ using Proxy.Failures;
 using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Tiers;
+using Proxy.Usage;
 
 namespace Proxy.Cli;
 
@@ -61,6 +62,7 @@ internal sealed class OperatorServices : IAsyncDisposable
             _ = Get<IOptions<QuotaOptions>>().Value;
             _ = Get<IOptions<TierOptions>>().Value;
             _ = Get<IOptions<FailureOptions>>().Value;
+            _ = Get<IOptions<UsageOptions>>().Value;
         }
         catch (OptionsValidationException e)
         {

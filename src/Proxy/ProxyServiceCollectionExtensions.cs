@@ -17,6 +17,7 @@ using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Storage;
 using Proxy.Tiers;
+using Proxy.Usage;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -62,6 +63,12 @@ public static class ProxyServiceCollectionExtensions
         services.TryAddSingleton<FailureRecordFactory>();
         services.TryAddSingleton<FailureArchive>();
         services.AddHostedService<FailureQueueSender>();
+        services.AddOptions<UsageOptions>().Bind(configuration.GetSection(UsageOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageOptions>, UsageOptionsValidator>());
+        services.TryAddSingleton<UsageTable>();
+        services.TryAddSingleton<UsageLedger>();
+        services.TryAddSingleton<UsageFlushService>();
+        services.AddHostedService(provider => provider.GetRequiredService<UsageFlushService>());
         services.AddHostedService<StartupSummary>();
         services.TryAddSingleton<ErrorResponseWriter>();
         services.AddOptions<AccessLogOptions>().Bind(configuration.GetSection(AccessLogOptions.SectionName)).ValidateOnStart();
@@ -83,6 +90,7 @@ public static class ProxyServiceCollectionExtensions
             provider.GetRequiredService<FailureReporter>(),
             provider.GetRequiredService<FailureRecordFactory>(),
             provider.GetRequiredService<AccessLogWriter>(),
+            provider.GetRequiredService<UsageLedger>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<ForwardingOptions>>(),
             provider.GetRequiredService<IOptions<QuotaOptions>>(),
