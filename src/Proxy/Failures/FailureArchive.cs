@@ -87,6 +87,29 @@ public sealed class FailureArchive(TableServiceClient tableService, IOptions<Fai
     }
 
     /// <summary>
+    /// Rows written at or after <paramref name="archivedSince"/> (the table's own write time, so a record that sat on the
+    /// queue is found when it arrives, not when it happened), of failures from <paramref name="occurredSince"/> on: what a
+    /// live view polls for. Oldest write first.
+    /// </summary>
+    public async Task<IReadOnlyList<ArchivedFailure>> ReadArchivedSinceAsync(DateTimeOffset archivedSince, DateTimeOffset occurredSince, CancellationToken cancellationToken = default)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {FailureEntity.PartitionOf(occurredSince)} and Timestamp ge {archivedSince.ToUniversalTime()}");
+        var rows = new List<ArchivedFailure>();
+        try
+        {
+            await foreach (var entity in _table.QueryAsync<FailureEntity>(filter, cancellationToken: cancellationToken))
+            {
+                rows.Add(new ArchivedFailure(entity.PartitionKey + "/" + entity.RowKey, entity.Timestamp ?? archivedSince, entity.ToRecord()));
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+        {
+        }
+
+        return [.. rows.OrderBy(row => row.ArchivedAt)];
+    }
+
+    /// <summary>
     /// The archived records of one request (its failure, and its uncounted admission if it had one); the id does
     /// not say its hour, so this scans for rows with that key.
     /// </summary>
