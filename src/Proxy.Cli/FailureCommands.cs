@@ -140,10 +140,7 @@ internal static class FailureCommands
             var interval = DurationArgument.TryParse(parse.GetValue(intervalOption), out var every) ? every : s_shortestInterval;
             TimeSpan? duration = DurationArgument.TryParse(parse.GetValue(forOption), out var limit) ? limit : null;
             var filter = filterOptions.Read(parse);
-            var watcher = new FailureTail(services.Get<FailureArchive>(), services.Get<TimeProvider>(), filter, await KeyNamesAsync(services, cancellationToken), output);
-            var given = filter.Given();
-            await error.WriteLineAsync($"Watching the failure archive every {interval.TotalSeconds:0.#} s" +
-                (given.Count == 0 ? string.Empty : " for " + string.Join(", ", given.Select(pair => $"{pair.Name} {pair.Value}"))) + "; Ctrl+C stops.");
+            var watcher = new FailureTail(services.Get<FailureArchive>(), services.Get<TimeProvider>(), filter, await KeyNamesAsync(services, cancellationToken), output, error);
             return await watcher.RunAsync(interval, parse.GetValue(countOption), duration, cancellationToken);
         });
         return tail;

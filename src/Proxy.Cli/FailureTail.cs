@@ -8,7 +8,7 @@ namespace Proxy.Cli;
 /// `failures tail`: polls the archive for rows written since it started and prints each record a filter lets through
 /// as one line, until stopped (Ctrl+C, SIGTERM), a number of records, or a duration.
 /// </summary>
-internal sealed class FailureTail(FailureArchive archive, TimeProvider time, FailureFilter filter, IReadOnlyDictionary<string, string> keyNames, TextWriter output)
+internal sealed class FailureTail(FailureArchive archive, TimeProvider time, FailureFilter filter, IReadOnlyDictionary<string, string> keyNames, TextWriter output, TextWriter status)
 {
     /// <summary>
     /// How old a failure may be and still be printed when it is archived: a record waits in the proxy's buffer and on the
@@ -23,8 +23,13 @@ internal sealed class FailureTail(FailureArchive archive, TimeProvider time, Fai
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, cancellationToken);
 
         // Rows are found by the table's write time: those written at the latest time seen are remembered, so that the next
-        // poll, which asks from that time on, prints each row once.
-        var since = time.GetUtcNow();
+        // poll, which asks from that time on, prints each row once. The start is taken to the whole second, since the table
+        // may keep its write times coarser than this clock: a row written just after the start is never missed.
+        var now = time.GetUtcNow();
+        var since = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
+        var given = filter.Given();
+        await status.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Watching the failure archive every {interval.TotalSeconds:0.#} s") +
+            (given.Count == 0 ? string.Empty : " for " + string.Join(", ", given.Select(pair => $"{pair.Name} {pair.Value}"))) + "; Ctrl+C stops.");
         var printedAtSince = new HashSet<string>(StringComparer.Ordinal);
         var printed = 0;
         try

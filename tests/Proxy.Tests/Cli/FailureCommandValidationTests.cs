@@ -18,7 +18,7 @@ public sealed class FailureCommandValidationTests(StandaloneHostFixture fixture)
         var result = await CliAsync("failures", "summary", "--since", since);
 
         Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Contains("Failures since", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Failures from", result.Output, StringComparison.Ordinal);
     }
 
     [Theory]
