@@ -63,7 +63,7 @@ internal static class FailureReportPage
               var data = JSON.parse(document.getElementById('data').textContent);
               var ns = 'http://www.w3.org/2000/svg';
               var palette = ['#d62728', '#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939', '#843c39', '#5254a3', '#8ca252', '#bd9e39'];
-              var width = 960, height = 320, left = 70, right = 70, top = 16, bottom = 64;
+              var width = 960, height = 320, left = 70, right = 70, top = 30, bottom = 64;
               var plotHeight = height - top - bottom, hours = data.perHour, kinds = data.byKind.map(function (k) { return k.name; });
               var slot = (width - left - right) / Math.max(hours.length, 1), bar = Math.max(Math.min(slot * 0.7, 48), 1);
               function el(svg, name, attrs, text) {
