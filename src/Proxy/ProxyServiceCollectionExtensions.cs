@@ -17,6 +17,7 @@ using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Storage;
 using Proxy.Tiers;
+using Proxy.Usage;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -61,6 +62,9 @@ public static class ProxyServiceCollectionExtensions
         services.TryAddSingleton<FailureRecordFactory>();
         services.TryAddSingleton<FailureArchive>();
         services.AddHostedService<FailureQueueSender>();
+        services.AddOptions<UsageOptions>().Bind(configuration.GetSection(UsageOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageOptions>, UsageOptionsValidator>());
+        services.TryAddSingleton<UsageTable>();
         services.AddHostedService<StartupSummary>();
         services.TryAddSingleton<ErrorResponseWriter>();
         services.AddOptions<AccessLogOptions>().Bind(configuration.GetSection(AccessLogOptions.SectionName)).ValidateOnStart();
