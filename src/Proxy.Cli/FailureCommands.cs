@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Proxy.Auth;
 using Proxy.Failures;
+using Proxy.Usage;
 
 namespace Proxy.Cli;
 
@@ -99,8 +100,25 @@ internal static class FailureCommands
         async Task<FailureSummary> LoadAsync(TimeWindow window, FailureFilter filter, CancellationToken cancellationToken)
         {
             var records = await services.Get<FailureArchive>().ReadSinceAsync(window.From, cancellationToken);
-            return FailureSummary.Of(records, window, filter, await KeyNamesAsync(services, cancellationToken), usage: null);
+            var usage = await UsageAsync(services.Get<UsageTable>(), window, filter, cancellationToken);
+            return FailureSummary.Of(records, window, filter, await KeyNamesAsync(services, cancellationToken), usage);
         }
+    }
+
+    /// <summary>
+    /// The ledger's requests and failures per hour of the window, summed over the keys the filter's key matches (every
+    /// key without one); null when the ledger has no rows for them. Quota refusals count as failed, as the archive counts
+    /// them as failures.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<DateTimeOffset, HourUsage>?> UsageAsync(UsageTable ledger, TimeWindow window, FailureFilter filter, CancellationToken cancellationToken)
+    {
+        var first = TimeWindow.TopOfHour(window.From);
+        var rows = (await ledger.ReadAsync(window.From, window.Until, filter.KeyPrefix, cancellationToken))
+            .Where(row => row.Hour >= first && row.Hour < window.Until)
+            .ToList();
+        return rows.Count == 0
+            ? null
+            : rows.GroupBy(row => row.Hour).ToDictionary(hour => hour.Key, hour => new HourUsage(hour.Sum(row => row.Requests), hour.Sum(row => row.Failed + row.Refused)));
     }
 
     private static Command CreateTail(OperatorServices services, TextWriter output, TextWriter error)

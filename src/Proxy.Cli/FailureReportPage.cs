@@ -22,6 +22,9 @@ internal static class FailureReportPage
         var filters = given.Count == 0 ? "none" : string.Join(", ", given.Select(filter => $"--{filter.Name} {filter.Value}"));
         var requests = summary.Usage is { } usage ? FailureSummary.Describe(usage) : "no usage recorded";
         var latency = summary.Latency is { } overall ? FailureSummary.Describe(overall) : "no durations";
+        var requestsChart = summary.UsageRecorded
+            ? """<svg id="requests-chart" width="960" height="320" role="img" aria-label="Requests per hour"></svg>"""
+            : """<p id="no-usage">No usage recorded for this window: the usage ledger has no rows, so there are no requests to rate the failures by.</p>""";
 
         var page = new StringBuilder();
         page.Append(CultureInfo.InvariantCulture, $$"""
@@ -53,7 +56,7 @@ internal static class FailureReportPage
             <svg id="failures-chart" width="960" height="320" role="img" aria-label="Failures per hour by kind, and error rate"></svg>
             <div class="legend" id="legend"></div>
             <h2>Requests per hour</h2>
-            <div id="requests-chart-area"></div>
+            {{requestsChart}}
             <h2>Latency of the failures per hour (p50, p95, p99)</h2>
             <svg id="latency-chart" width="960" height="320" role="img" aria-label="Latency percentiles per hour"></svg>
             <div class="legend" id="latency-legend"></div>
@@ -139,11 +142,8 @@ internal static class FailureReportPage
               document.getElementById('legend').innerHTML = legend.join('');
               done(failures);
 
-              var area = document.getElementById('requests-chart-area');
-              if (data.usageRecorded) {
-                var requests = document.createElementNS(ns, 'svg');
-                requests.setAttribute('id', 'requests-chart'); requests.setAttribute('width', width); requests.setAttribute('height', height);
-                area.appendChild(requests);
+              var requests = document.getElementById('requests-chart');
+              if (requests) {
                 var requestMax = axes(requests, ticks(Math.max.apply(null, hours.map(function (h) { return h.requests || 0; }).concat([1])), true), { tick: '', title: 'requests per hour' }, 'left');
                 timeAxis(requests);
                 hours.forEach(function (h, i) {
@@ -152,8 +152,6 @@ internal static class FailureReportPage
                   tip(el(requests, 'rect', { 'class': 'requests', x: xCenter(i) - bar / 2, y: top + plotHeight - barHeight, width: bar, height: barHeight, fill: '#1f77b4', 'data-hour': h.hour, 'data-requests': h.requests }), h.hour + ': ' + h.requests + ' requests, ' + h.failed + ' failed');
                 });
                 done(requests);
-              } else {
-                area.innerHTML = '<p id="no-usage">No usage recorded for this window: the usage ledger has no rows, so there are no requests to rate the failures by.</p>';
               }
 
               var latency = document.getElementById('latency-chart');

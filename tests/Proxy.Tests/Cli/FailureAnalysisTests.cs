@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Proxy.Auth;
 using Proxy.Failures;
 using Proxy.Tests.Infrastructure;
+using Proxy.Usage;
 using Xunit.Abstractions;
 
 namespace Proxy.Tests.Cli;
@@ -24,6 +25,7 @@ public sealed partial class FailureAnalysisTests(StandaloneHostFixture fixture, 
 
     private readonly string _tableName = "failures" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _keysTableName = "keys" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string _usageTableName = "usage" + Guid.NewGuid().ToString("N")[..8];
     private readonly DateTimeOffset _thisHour = TopOfHour(DateTimeOffset.UtcNow);
     private FailureRecord[] _records = [];
 
@@ -152,6 +154,59 @@ public sealed partial class FailureAnalysisTests(StandaloneHostFixture fixture, 
     }
 
     [Fact]
+    public async Task SummaryJson_RatesEachHourByTheLedgersRequests_SummedOverInstances_AndNarrowedToTheKey()
+    {
+        var ledger = await WriteLedgerAsync();
+
+        var (exitCode, text) = await CliAsync("failures", "summary", "--since", "3h", "--json");
+        var (keyExitCode, keyText) = await CliAsync("failures", "summary", "--since", "3h", "--json", "--key", NamedKeyId[..6]);
+
+        Assert.True(exitCode == 0 && keyExitCode == 0, text + keyText);
+        using var all = JsonDocument.Parse(text);
+        using var key = JsonDocument.Parse(keyText);
+        Assert.True(all.RootElement.GetProperty("usageRecorded").GetBoolean());
+        Assert.Equal(ledger.Sum(hour => hour.Requests), all.RootElement.GetProperty("requests").GetInt64());
+        foreach (var (document, rows) in new[] { (all, ledger), (key, ledger.Where(hour => hour.KeyId.StartsWith(NamedKeyId, StringComparison.Ordinal)).ToArray()) })
+        {
+            foreach (var hour in document.RootElement.GetProperty("perHour").EnumerateArray())
+            {
+                var inHour = rows.Where(row => row.Hour == DateTimeOffset.Parse(hour.GetProperty("hour").GetString()!, CultureInfo.InvariantCulture)).ToList();
+                if (inHour.Count == 0)
+                {
+                    Assert.Equal(JsonValueKind.Null, hour.GetProperty("requests").ValueKind);
+                    continue;
+                }
+
+                // Refused by the quota counts as failed: the archive has those refusals as failures.
+                var requests = inHour.Sum(row => row.Requests);
+                var failed = inHour.Sum(row => row.Failed + row.Refused);
+                Assert.Equal(requests, hour.GetProperty("requests").GetInt64());
+                Assert.Equal(failed, hour.GetProperty("failed").GetInt64());
+                Assert.Equal((double)failed / requests, hour.GetProperty("errorRate").GetDouble(), 9);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task HtmlReport_WithLedgerRows_DrawsRequestsAndTheErrorRate()
+    {
+        var ledger = await WriteLedgerAsync();
+        var folder = Directory.CreateTempSubdirectory("failure-report-");
+        var page = Path.Combine(folder.FullName, "report.html");
+        var (exitCode, _) = await CliAsync("failures", "report", "--since", "3h", "--html", page);
+        Assert.Equal(0, exitCode);
+
+        var dom = await ChromiumAsync("--dump-dom", WindowSize, new Uri(page).AbsoluteUri);
+        Assert.Equal(3, DrawnChart().Count(dom));
+        Assert.DoesNotContain("no-usage", dom, StringComparison.Ordinal);
+        var requests = RequestsBar().Matches(dom).Select(match => match.Groups["requests"].Value).ToList();
+        Assert.Equal(ledger.GroupBy(hour => hour.Hour).OrderBy(hour => hour.Key).Select(hour => hour.Sum(row => row.Requests).ToString(CultureInfo.InvariantCulture)), requests);
+        var rates = RatePoint().Matches(dom).Select(match => double.Parse(match.Groups["rate"].Value, CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(ledger.GroupBy(hour => hour.Hour).OrderBy(hour => hour.Key).Select(hour => Math.Round(100.0 * hour.Sum(row => row.Failed + row.Refused) / hour.Sum(row => row.Requests), 2)), rates);
+        Assert.Contains("error rate", Chart(dom, "failures-chart"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Show_PrintsOneRecord()
     {
         var (exitCode, text) = await CliAsync("failures", "show", "known-3");
@@ -269,7 +324,25 @@ public sealed partial class FailureAnalysisTests(StandaloneHostFixture fixture, 
         }
     }
 
-    private (string Name, string Value)[] Settings() => [("Proxy__Failures__TableName", _tableName), ("Proxy__Auth__KeysTableName", _keysTableName)];
+    private (string Name, string Value)[] Settings() =>
+        [("Proxy__Failures__TableName", _tableName), ("Proxy__Auth__KeysTableName", _keysTableName), ("Proxy__Usage__TableName", _usageTableName)];
+
+    /// <summary>Ledger rows as two proxy instances write them: the named key's last hour from both, the other key's this hour from one.</summary>
+    private async Task<UsageHour[]> WriteLedgerAsync()
+    {
+        using var harness = Harness();
+        var ledger = new Proxy.Usage.UsageTable(harness.Get<Azure.Data.Tables.TableServiceClient>(),
+            Microsoft.Extensions.Options.Options.Create(new Proxy.Usage.UsageOptions { TableName = _usageTableName }));
+        var named = NamedKeyId + new string('0', 52);
+        UsageHour[] hours =
+        [
+            new(named, _thisHour.AddHours(-1), 20, 17, 0, 3, 0, 0, 0, 0, 0, 0, LatencySummary.Empty),
+            new(named, _thisHour.AddHours(-1), 10, 8, 0, 0, 0, 2, 0, 0, 0, 0, LatencySummary.Empty),
+            new("aaaaaaaaaaaa" + new string('1', 52), _thisHour, 40, 38, 2, 0, 0, 0, 0, 0, 0, 0, LatencySummary.Empty),
+        ];
+        await ledger.WriteAsync([UsageEntity.From(hours[0], "instance-a"), UsageEntity.From(hours[1], "instance-b"), UsageEntity.From(hours[2], "instance-a")], CancellationToken.None);
+        return hours;
+    }
 
     private Task<(int ExitCode, string Output)> CliAsync(params string[] arguments) =>
         CliProcess.RunAsync(fixture.Azurite.ConnectionString, [.. arguments], Settings());
@@ -350,6 +423,12 @@ public sealed partial class FailureAnalysisTests(StandaloneHostFixture fixture, 
 
     [GeneratedRegex("<svg id=\"[a-z-]+-chart\"[^>]*data-drawn=\"true\"")]
     private static partial Regex DrawnChart();
+
+    [GeneratedRegex("<rect class=\"requests\"[^>]*data-requests=\"(?<requests>\\d+)\"")]
+    private static partial Regex RequestsBar();
+
+    [GeneratedRegex("<circle class=\"rate\"[^>]*data-rate=\"(?<rate>[0-9.]+)\"")]
+    private static partial Regex RatePoint();
 
     [GeneratedRegex("<text class=\"hour\"")]
     private static partial Regex HourLabel();
