@@ -297,6 +297,28 @@ public sealed partial class FailureAnalysisTests(StandaloneHostFixture fixture, 
         Assert.Contains("tail-match  Upstream timed out", line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Tail_PrintsAFailureOfARealProxy_AsItsArchiverWritesIt()
+    {
+        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
+            ("Proxy__Failures__QueueName", "tail-" + Guid.NewGuid().ToString("N")[..8]),
+            ("Proxy__Failures__TableName", _tableName),
+            ("Proxy__Failures__ArchiveInProcess", "true"),
+            ("Proxy__Failures__ArchivePollInterval", "00:00:00.200"));
+        using var tail = RunningCliProcess.Start(fixture.Azurite.ConnectionString,
+            ["failures", "tail", "--status", "502", "--interval", "1s", "--count", "1", "--for", "2m"], Settings());
+        await tail.WaitForErrorAsync("Watching the failure archive", TimeSpan.FromSeconds(60));
+
+        using var client = ProxyFixture.ClientFor(proxy);
+        using var response = await client.GetAsync("/v1/errors/openai/502");
+        var requestId = Assert.Single(response.Headers.GetValues("x-request-id"));
+
+        Assert.Equal(0, await tail.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+        var line = Assert.Single(tail.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("502  upstream_error  GET /v1/errors/openai/502", line, StringComparison.Ordinal);
+        Assert.Contains(requestId, line, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("-TERM")]
     [InlineData("-INT")]
