@@ -99,7 +99,7 @@ internal static class FailureCommands
 
         async Task<FailureSummary> LoadAsync(TimeWindow window, FailureFilter filter, CancellationToken cancellationToken)
         {
-            var records = await services.Get<FailureArchive>().ReadSinceAsync(window.From, cancellationToken);
+            var records = await services.Get<FailureArchive>().ReadBetweenAsync(window.From, window.Until, cancellationToken);
             var usage = await UsageAsync(services.Get<UsageTable>(), window, filter, cancellationToken);
             return FailureSummary.Of(records, window, filter, await KeyNamesAsync(services, cancellationToken), usage);
         }
