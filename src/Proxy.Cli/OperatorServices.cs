@@ -68,6 +68,7 @@ internal sealed class OperatorServices : IAsyncDisposable
             _ = Get<IOptions<QuotaOptions>>().Value;
             _ = Get<IOptions<TierOptions>>().Value;
             _ = Get<IOptions<FailureOptions>>().Value;
+            _ = Get<IOptions<UsageOptions>>().Value;
         }
         catch (OptionsValidationException e)
         {

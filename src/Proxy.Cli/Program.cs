@@ -15,6 +15,7 @@ var root = new RootCommand("Operate the AI API proxy: API keys, tiers and their 
     KeyCommands.Create(services, Console.Out, Console.Error),
     TierCommands.Create(services, Console.Out, Console.Error),
     FailureCommands.Create(services, Console.Out, Console.Error),
+    UsageCommands.Create(services, Console.Out),
 };
 
 var parse = root.Parse(args);

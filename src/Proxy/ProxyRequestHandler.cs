@@ -12,6 +12,7 @@ using Proxy.Health;
 using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Requests;
+using Proxy.Usage;
 
 namespace Proxy;
 
@@ -31,6 +32,7 @@ public sealed class ProxyRequestHandler
     private readonly FailureReporter _failures;
     private readonly FailureRecordFactory _records;
     private readonly AccessLogWriter _accessLog;
+    private readonly UsageLedger _usage;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ProxyRequestHandler> _logger;
     private readonly long _maxRequestBodySize;
@@ -50,6 +52,7 @@ public sealed class ProxyRequestHandler
         FailureReporter failures,
         FailureRecordFactory records,
         AccessLogWriter accessLog,
+        UsageLedger usage,
         TimeProvider timeProvider,
         IOptions<ForwardingOptions> forwardingOptions,
         IOptions<QuotaOptions> quotaOptions,
@@ -66,6 +69,7 @@ public sealed class ProxyRequestHandler
         _failures = failures;
         _records = records;
         _accessLog = accessLog;
+        _usage = usage;
         _timeProvider = timeProvider;
         _logger = logger;
         _maxRequestBodySize = forwardingOptions.Value.MaxRequestBodySize;
@@ -158,6 +162,7 @@ public sealed class ProxyRequestHandler
             // Every request the handler saw, once its answer is written; before the response's disposables run, so the
             // body's first bytes are still there to name the model.
             _accessLog.Write(context, request);
+            _usage.Record(context, request);
         }
     }
 

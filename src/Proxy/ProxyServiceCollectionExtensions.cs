@@ -65,6 +65,9 @@ public static class ProxyServiceCollectionExtensions
         services.AddOptions<UsageOptions>().Bind(configuration.GetSection(UsageOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UsageOptions>, UsageOptionsValidator>());
         services.TryAddSingleton<UsageTable>();
+        services.TryAddSingleton<UsageLedger>();
+        services.TryAddSingleton<UsageFlushService>();
+        services.AddHostedService(provider => provider.GetRequiredService<UsageFlushService>());
         services.AddHostedService<StartupSummary>();
         services.TryAddSingleton<ErrorResponseWriter>();
         services.AddOptions<AccessLogOptions>().Bind(configuration.GetSection(AccessLogOptions.SectionName)).ValidateOnStart();
@@ -86,6 +89,7 @@ public static class ProxyServiceCollectionExtensions
             provider.GetRequiredService<FailureReporter>(),
             provider.GetRequiredService<FailureRecordFactory>(),
             provider.GetRequiredService<AccessLogWriter>(),
+            provider.GetRequiredService<UsageLedger>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<ForwardingOptions>>(),
             provider.GetRequiredService<IOptions<QuotaOptions>>(),

@@ -54,6 +54,7 @@ internal static class BenchmarkRun
         figures.Add(await StreamingMemoryAsync(forwarding, viaProxy));
         figures.Add(await OpenStreamsMemoryAsync(forwarding));
         figures.AddRange(await TransactionsAsync(azurite.ConnectionString, upstream.BaseAddress));
+        figures.AddRange(await LedgerTransactions.MeasureAsync(azurite.ConnectionString, upstream.BaseAddress));
         figures.AddRange(await FunctionsHostAsync(new Dictionary<string, string>(common) { ["Proxy__Quota__FreeRequestsPerHour"] = string.Empty }, direct, viaProxy, output));
 
         output.WriteLine();

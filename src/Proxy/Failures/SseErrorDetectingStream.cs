@@ -2,13 +2,16 @@ using System.Buffers;
 using System.IO.Compression;
 using System.IO.Pipelines;
 using System.Text.Json;
+using Proxy.Forwarding;
+using Proxy.Usage;
 
 namespace Proxy.Failures;
 
 /// <summary>
 /// Passes a server-sent event stream to the client byte for byte, flushes as it is told, and watches the lines
 /// going by for an error event (<c>event: error</c>, or a <c>data:</c> line whose JSON has a top-level
-/// <c>error</c>): such a stream has a 200 status line, yet it failed. Only the current line is held, up to a bound.
+/// <c>error</c>): such a stream has a 200 status line, yet it failed. It also hands each event's <c>usage</c> to the
+/// usage ledger (the last one that carries it wins). Only the current line is held, up to a bound.
 /// </summary>
 /// <remarks>
 /// Lines end with CRLF, LF or CR alone, as the SSE specification allows (HTML, "Parsing an event stream"). A stream the
@@ -16,12 +19,12 @@ namespace Proxy.Failures;
 /// only for watching, on a task of its own fed through a pipe, so that the copy to the client never waits for it
 /// longer than the pipe's back-pressure. Whatever is found is reported on the copying side, never from that task.
 /// </remarks>
-internal sealed class SseErrorDetectingStream : Stream
+internal sealed class SseErrorDetectingStream : WatchedResponseBody
 {
     private const int MaxLineLength = 16 * 1024;
 
-    private readonly Stream _inner;
     private readonly Action<string?> _onError;
+    private readonly Action<TokenUsage>? _onUsage;
     private readonly byte[] _line = new byte[MaxLineLength];
     private readonly Pipe? _compressed;
     private readonly Task _decoding = Task.CompletedTask;
@@ -34,10 +37,11 @@ internal sealed class SseErrorDetectingStream : Stream
     private bool _reported;
     private bool _completed;
 
-    public SseErrorDetectingStream(Stream inner, string? contentEncoding, Action<string?> onError)
+    public SseErrorDetectingStream(Stream inner, string? contentEncoding, Action<string?> onError, Action<TokenUsage>? onUsage = null)
+        : base(inner)
     {
-        _inner = inner;
         _onError = onError;
+        _onUsage = onUsage;
         if (contentEncoding is not null && !contentEncoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
         {
             // An encoding the proxy cannot decode (zstd, say) passes through unwatched: nothing is read into it.
@@ -54,26 +58,8 @@ internal sealed class SseErrorDetectingStream : Stream
         }
     }
 
-    public long BytesWritten { get; private set; }
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
+    protected override async ValueTask AfterWriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        Observe(buffer.Span);
-        await _inner.WriteAsync(buffer, cancellationToken);
         if (_feeding)
         {
             var result = await _compressed!.Writer.WriteAsync(buffer, cancellationToken);
@@ -81,31 +67,14 @@ internal sealed class SseErrorDetectingStream : Stream
         }
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-    public override void Write(ReadOnlySpan<byte> buffer)
+    protected override void AfterWrite(ReadOnlySpan<byte> buffer)
     {
-        Observe(buffer);
-        _inner.Write(buffer);
         if (_feeding)
         {
             _compressed!.Writer.Write(buffer);
             _feeding = !_compressed.Writer.FlushAsync().AsTask().GetAwaiter().GetResult().IsCompleted;
         }
     }
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-
-    public override void Flush() => _inner.Flush();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <summary>The whole body has gone by: a compressed stream's last bytes are read, and what they held is reported.</summary>
     public async Task CompleteAsync()
@@ -144,10 +113,9 @@ internal sealed class SseErrorDetectingStream : Stream
         _ => new BrotliStream(compressed, CompressionMode.Decompress),
     };
 
-    /// <summary>Counts what goes to the client; an uncompressed stream is watched here, on the copying side.</summary>
-    private void Observe(ReadOnlySpan<byte> bytes)
+    /// <summary>An uncompressed stream is watched here, on the copying side.</summary>
+    protected override void Observe(ReadOnlySpan<byte> bytes)
     {
-        BytesWritten += bytes.Length;
         if (_compressed is null && !_reported)
         {
             Watch(bytes);
@@ -224,12 +192,17 @@ internal sealed class SseErrorDetectingStream : Stream
         {
             Found(null);
         }
-        else if (line.StartsWith("data:"u8) && line.IndexOf("\"error\""u8) >= 0)
+        else if (line.StartsWith("data:"u8))
         {
             var data = line["data:".Length..].TrimStart((byte)' ');
-            if (IsErrorObject(data, out var message))
+            if (data.IndexOf("\"error\""u8) >= 0 && IsErrorObject(data, out var message))
             {
                 Found(message);
+            }
+            else if (_onUsage is not null && TokenUsage.TryFind(data, out var usage))
+            {
+                // On the decoding task for a compressed stream: read by the handler only once CompleteAsync has awaited it.
+                _onUsage(usage);
             }
         }
     }

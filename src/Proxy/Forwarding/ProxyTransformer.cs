@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Proxy.Errors;
 using Proxy.Failures;
 using Proxy.Requests;
+using Proxy.Usage;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Proxy.Forwarding;
@@ -56,6 +57,10 @@ internal sealed class ProxyTransformer(
             {
                 WatchForErrorEvents(httpContext, request, proxyResponse.Content.Headers.ContentEncoding.LastOrDefault(), redactor);
             }
+            else if (IsUncompressedJson(proxyResponse))
+            {
+                httpContext.Response.Body = new JsonUsageTail(httpContext.Response.Body);
+            }
 
             return true;
         }
@@ -91,6 +96,11 @@ internal sealed class ProxyTransformer(
     private static bool IsEventStream(HttpResponseMessage response) =>
         response.Content.Headers.ContentType?.MediaType is "text/event-stream";
 
+    /// <summary>A JSON answer whose tokens can be read from its end; a compressed one passes unread (its tokens are not counted).</summary>
+    private static bool IsUncompressedJson(HttpResponseMessage response) =>
+        response.Content.Headers.ContentType?.MediaType is { } mediaType && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase)
+        && response.Content.Headers.ContentEncoding.All(encoding => encoding.Equals("identity", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>
     /// Once the whole body has been copied, a compressed stream's watcher has read the last of it: an error event at the
     /// very end is reported before the request is over.
@@ -101,6 +111,15 @@ internal sealed class ProxyTransformer(
         if (httpContext.Response.Body is SseErrorDetectingStream watcher)
         {
             await watcher.CompleteAsync();
+        }
+        else if (httpContext.Response.Body is JsonUsageTail tail)
+        {
+            var request = ProxyRequestFeature.Get(httpContext);
+            request.ResponseBytes = tail.BytesWritten;
+            if (tail.TryReadUsage(out var usage))
+            {
+                (request.PromptTokens, request.CompletionTokens) = (usage.PromptTokens, usage.CompletionTokens);
+            }
         }
 
         await base.TransformResponseTrailersAsync(httpContext, proxyResponse, cancellationToken);
@@ -115,7 +134,7 @@ internal sealed class ProxyTransformer(
             request.ResponseBytes = watcher!.BytesWritten;
             var bounded = UpstreamText.ForJson(message, UpstreamErrorParser.MaxMessageLength, redactor);
             failures.Report(records.Create(httpContext, ErrorCatalog.StreamError(bounded)));
-        });
+        }, usage => (request.PromptTokens, request.CompletionTokens) = (usage.PromptTokens, usage.CompletionTokens));
         httpContext.Response.Body = watcher;
         httpContext.Response.RegisterForDisposeAsync(watcher);
     }

@@ -41,6 +41,14 @@ internal sealed class ProxyRequestFeature
     public long? ResponseBytes { get; set; }
 
     /// <summary>
+    /// Tokens from the upstream's <c>usage</c>: the end of a JSON answer, or the last stream event that carries it (sent when
+    /// the request asks for <c>stream_options.include_usage</c>); null when the answer had none the proxy could read.
+    /// </summary>
+    public long? PromptTokens { get; set; }
+
+    public long? CompletionTokens { get; set; }
+
+    /// <summary>
     /// The path as the client sent it, still percent-encoded and without the query: what error bodies and
     /// logs report, so that <c>/v1/../admin</c> is shown as sent rather than as Kestrel normalised it.
     /// </summary>

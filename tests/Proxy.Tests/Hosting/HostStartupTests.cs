@@ -25,6 +25,9 @@ public sealed class HostStartupTests(StandaloneHostFixture fixture)
         "Proxy__Upstream__BaseUrl must not end in a version segment ('/v1'), since clients send it: use https://api.aimlapi.com.")]
     [InlineData("Proxy__Connections__MaxIdleConnections", "0", "Proxy__Connections__MaxIdleConnections must be positive")]
     [InlineData("Proxy__Cors__AllowedOrigins", "https://app.example/page", "Proxy__Cors__AllowedOrigins: 'https://app.example/page' must be * or an origin")]
+    [InlineData("Proxy__Usage__FlushInterval", "00:00:00", "Proxy__Usage__FlushInterval must be from 00:00:00.1 to 01:00:00.")]
+    [InlineData("Proxy__Usage__MaxKeyHours", "0", "Proxy__Usage__MaxKeyHours must be from 1 to 1000000.")]
+    [InlineData("Proxy__Usage__TableName", "u", "Proxy__Usage__TableName must be 3 to 63 letters and digits")]
     public async Task ABadSetting_StopsTheHostWithOneLineNamingIt_AndExitCode1(string setting, string value, string expected)
     {
         var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);

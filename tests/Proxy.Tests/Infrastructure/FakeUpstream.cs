@@ -22,6 +22,12 @@ internal sealed class FakeUpstream : IAsyncDisposable
     public const string ChatContent = "Hello from the fake upstream.";
     public static readonly string[] StreamedPieces = ["Hello", " from", " the", " fake", " upstream."];
 
+    /// <summary>The <c>usage</c> of every plain completion.</summary>
+    public const int PromptTokens = 5, CompletionTokens = 6;
+
+    /// <summary>The <c>usage</c> of a streamed completion that asked for it (<c>stream_options.include_usage</c>), in its last chunk.</summary>
+    public const int StreamPromptTokens = 7, StreamCompletionTokens = 13;
+
     private readonly WebApplication _app;
     private TaskCompletionSource _streamGate = NewSignal();
     private TaskCompletionSource _streamAborted = NewSignal();
@@ -133,16 +139,19 @@ internal sealed class FakeUpstream : IAsyncDisposable
                 created = 1_700_000_000,
                 model,
                 choices = new[] { new { index = 0, message = new { role = "assistant", content = ChatContent }, finish_reason = "stop" } },
-                usage = new { prompt_tokens = 5, completion_tokens = 6, total_tokens = 11 },
+                usage = new { prompt_tokens = PromptTokens, completion_tokens = CompletionTokens, total_tokens = PromptTokens + CompletionTokens },
             });
             return;
         }
 
+        // A stream that asks for its usage is the usage tests', which hold nothing: it is never held at the gate.
+        var includeUsage = request.RootElement.TryGetProperty("stream_options", out var options)
+            && options.TryGetProperty("include_usage", out var include) && include.GetBoolean();
         context.Response.ContentType = "text/event-stream";
         for (var i = 0; i < StreamedPieces.Length; i++)
         {
             await WriteEventAsync(context, Chunk(model, StreamedPieces[i], finishReason: null));
-            if (i == 0)
+            if (i == 0 && !includeUsage)
             {
                 var released = await Task.WhenAny(_streamGate.Task, Task.Delay(TimeSpan.FromSeconds(10)));
                 StreamReleasedByTimeout = released != _streamGate.Task;
@@ -150,6 +159,20 @@ internal sealed class FakeUpstream : IAsyncDisposable
         }
 
         await WriteEventAsync(context, Chunk(model, content: null, finishReason: "stop"));
+        if (includeUsage)
+        {
+            // As OpenAI sends it: one more chunk with no choices, and the whole stream's usage.
+            await WriteEventAsync(context, JsonSerializer.Serialize(new
+            {
+                id = "chatcmpl-fake",
+                @object = "chat.completion.chunk",
+                created = 1_700_000_000,
+                model,
+                choices = Array.Empty<object>(),
+                usage = new { prompt_tokens = StreamPromptTokens, completion_tokens = StreamCompletionTokens, total_tokens = StreamPromptTokens + StreamCompletionTokens },
+            }));
+        }
+
         await context.Response.WriteAsync("data: [DONE]\n\n");
     }
 

@@ -69,6 +69,23 @@ internal sealed partial class StandaloneProxyProcess : ProxyProcess
         return (process.ExitCode, await stdout + await stderr);
     }
 
+    /// <summary>Stops the host as a service manager does (SIGTERM to its process id), and waits for it to exit: its exit code.</summary>
+    public async Task<int> StopGracefullyAsync(TimeSpan timeout)
+    {
+        using (var signal = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await signal.WaitForExitAsync();
+            if (signal.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"kill -TERM {_process.Id} exited {signal.ExitCode}.");
+            }
+        }
+
+        using var waiting = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(waiting.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>Kills the process (SIGKILL): no shutdown, no drain, as a crash or an out-of-memory kill would.</summary>
     public override async ValueTask DisposeAsync()
     {
