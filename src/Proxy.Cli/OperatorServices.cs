@@ -1,7 +1,6 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Proxy.Auth;
 using Proxy.Failures;
@@ -35,11 +34,6 @@ internal sealed class OperatorServices : IAsyncDisposable
     {
         var services = new ServiceCollection().AddLogging();
         services.AddProxy(settings);
-
-        // The usage ledger's reader, for the failure report's requests and error rate: registered here until the core's
-        // AddProxy registers it with the ledger's writer (then these lines go).
-        services.AddOptions<UsageOptions>().Bind(settings.GetSection(UsageOptions.SectionName));
-        services.TryAddSingleton<UsageTable>();
         _provider = services.BuildServiceProvider();
 
         try
