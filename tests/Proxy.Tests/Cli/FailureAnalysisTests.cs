@@ -188,6 +188,48 @@ public sealed partial class FailureAnalysisTests(StandaloneHostFixture fixture, 
     }
 
     [Fact]
+    public async Task SummaryJson_RatesARealProxysFailuresByTheRequestsItsLedgerFlushed()
+    {
+        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
+            ("Proxy__Failures__QueueName", "rate-" + Guid.NewGuid().ToString("N")[..8]),
+            ("Proxy__Failures__TableName", _tableName),
+            ("Proxy__Failures__ArchiveInProcess", "true"),
+            ("Proxy__Failures__ArchivePollInterval", "00:00:00.200"),
+            ("Proxy__Usage__TableName", _usageTableName),
+            ("Proxy__Usage__FlushInterval", "00:00:01"));
+        var key = "sk-report-" + Guid.NewGuid().ToString("N");
+        using var http = ProxyFixture.ClientFor(proxy, withKey: false);
+        http.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        foreach (var path in new[] { "/v1/echo", "/v1/echo", "/v1/errors/openai/502", "/v1/echo", "/v1/errors/openai/502" })
+        {
+            using var response = await http.GetAsync(path);
+        }
+
+        // What the ledger flushed is what the report must rate by: read as the CLI reads it, once both 502s are in it.
+        using var harness = Harness();
+        var ledger = new UsageTable(harness.Get<Azure.Data.Tables.TableServiceClient>(), Microsoft.Extensions.Options.Options.Create(new UsageOptions { TableName = _usageTableName }));
+        var keyId = ApiKeyHash.Of(key);
+        IReadOnlyList<UsageHour> rows = [];
+        await Eventually.TrueAsync(async () =>
+        {
+            rows = await ledger.ReadAsync(_thisHour.AddHours(-1), DateTimeOffset.UtcNow, keyId, CancellationToken.None);
+            return rows.Sum(row => row.FailedUpstream) >= 2;
+        }, TimeSpan.FromSeconds(60), "the ledger has flushed the two 502s");
+        await Eventually.TrueAsync(async () => (await CliAsync("failures", "summary", "--since", "1h", "--key", keyId, "--kind", "upstream_error")).Output.Contains("Z: 2\n", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), "both 502s are archived");
+
+        var (exitCode, text) = await CliAsync("failures", "summary", "--since", "1h", "--key", keyId[..16], "--json");
+
+        Assert.True(exitCode == 0, text);
+        using var json = JsonDocument.Parse(text);
+        var requests = rows.Sum(row => row.Requests);
+        var failed = rows.Sum(row => row.Failed + row.Refused);
+        Assert.Equal(requests, json.RootElement.GetProperty("requests").GetInt64());
+        Assert.Equal((double)failed / requests, json.RootElement.GetProperty("errorRate").GetDouble(), 9);
+        Assert.Contains(("upstream_error", 2), Named(json.RootElement.GetProperty("byKind")));
+    }
+
+    [Fact]
     public async Task HtmlReport_WithLedgerRows_DrawsRequestsAndTheErrorRate()
     {
         var ledger = await WriteLedgerAsync();
