@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Proxy.Cli;
 
-/// <summary>Reads a look-back like <c>90m</c>, <c>24h</c>, <c>7d</c>, <c>2w</c>, or a time span such as <c>01:30:00</c>.</summary>
+/// <summary>Reads a duration like <c>30s</c>, <c>90m</c>, <c>24h</c>, <c>7d</c>, <c>2w</c>, or a time span such as <c>01:30:00</c>.</summary>
 internal static class DurationArgument
 {
     // Far more than any archive keeps, and small enough that "now minus it" is still a date.
@@ -17,10 +17,11 @@ internal static class DurationArgument
         }
 
         var unit = char.ToLowerInvariant(text[^1]);
-        if (unit is 'm' or 'h' or 'd' or 'w' && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
+        if (unit is 's' or 'm' or 'h' or 'd' or 'w' && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
         {
             var days = amount * unit switch
             {
+                's' => 1.0 / (24 * 60 * 60),
                 'm' => 1.0 / (24 * 60),
                 'h' => 1.0 / 24,
                 'd' => 1,

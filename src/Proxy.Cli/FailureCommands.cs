@@ -1,35 +1,48 @@
 using System.CommandLine;
 using System.Text.Json;
+using Proxy.Auth;
 using Proxy.Failures;
+using Proxy.Usage;
 
 namespace Proxy.Cli;
 
 /// <summary>
-/// <c>failures summary | show | report</c>: analysis of the archive, computed from its rows. A look-back that is not one
-/// is a usage error (exit 2); a report that cannot be written, exit 1.
+/// <c>failures summary | show | report | tail</c>: analysis of the archive, computed from its rows, narrowed by the
+/// filters. An option that is not one is a usage error (exit 2); a report that cannot be written, exit 1.
 /// </summary>
 internal static class FailureCommands
 {
+    /// <summary>The bounds of <c>tail --interval</c>: often enough to feel live, and at most one poll a second per operator.</summary>
+    private static readonly TimeSpan s_shortestInterval = TimeSpan.FromSeconds(1), s_longestInterval = TimeSpan.FromSeconds(60);
+
+    /// <summary>The most records <c>tail --count</c> waits for.</summary>
+    private const int MostRecords = 10_000;
+
     private static readonly JsonSerializerOptions s_indented = new(FailureJsonContext.Default.Options) { WriteIndented = true };
 
     public static Command Create(OperatorServices services, TextWriter output, TextWriter error)
     {
-        var sinceOption = new Option<string>("--since") { Description = "How far back: 90m, 24h, 7d, 2w (default 24h).", DefaultValueFactory = _ => "24h" };
-        sinceOption.Validators.Add(result =>
-        {
-            var text = result.GetValueOrDefault<string>();
-            if (!DurationArgument.TryParse(text, out _))
-            {
-                result.AddError($"--since '{text}' is not a duration: use a number with m, h, d or w (90m, 24h, 7d, 2w), or a time span such as 01:30:00.");
-            }
-        });
         var htmlOption = new Option<FileInfo>("--html") { Description = "The HTML file to write.", Required = true };
+        var jsonOption = new Option<bool>("--json") { Description = "Print the summary as one JSON object instead of text." };
         var requestIdArgument = new Argument<string>("request-id") { Description = "The request id, as in the error body and x-request-id." };
 
-        var summary = new Command("summary", "Counts by kind, status, path, model and key, top messages, and failures per hour.") { sinceOption };
+        var summary = new Command("summary", "Counts by kind, status, path, model and key, latency percentiles, top messages, and every hour of the window.") { jsonOption };
+        var summaryWindow = new TimeWindowOptions();
+        var summaryFilter = new FailureFilterOptions();
+        summaryWindow.AddTo(summary);
+        summaryFilter.AddTo(summary);
         summary.SetAction(async (parse, cancellationToken) =>
         {
-            (await LoadAsync(parse.GetValue(sinceOption)!, cancellationToken)).WriteText(output);
+            var loaded = await LoadAsync(summaryWindow.Read(parse, services.Get<TimeProvider>().GetUtcNow()), summaryFilter.Read(parse), cancellationToken);
+            if (parse.GetValue(jsonOption))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(FailureSummaryDocument.Of(loaded), FailureSummaryJsonContext.Default.FailureSummaryDocument));
+            }
+            else
+            {
+                loaded.WriteText(output);
+            }
+
             return 0;
         });
 
@@ -52,7 +65,11 @@ internal static class FailureCommands
             return 0;
         });
 
-        var report = new Command("report", "Write a self-contained HTML page with a chart of failures per hour by kind.") { sinceOption, htmlOption };
+        var report = new Command("report", "Write a self-contained HTML page: failures per hour by kind, requests and error rate, latency percentiles, every hour of the window.") { htmlOption };
+        var reportWindow = new TimeWindowOptions();
+        var reportFilter = new FailureFilterOptions();
+        reportWindow.AddTo(report);
+        reportFilter.AddTo(report);
         report.SetAction(async (parse, cancellationToken) =>
         {
             var file = parse.GetValue(htmlOption)!;
@@ -62,7 +79,7 @@ internal static class FailureCommands
                 return 1;
             }
 
-            var loaded = await LoadAsync(parse.GetValue(sinceOption)!, cancellationToken);
+            var loaded = await LoadAsync(reportWindow.Read(parse, services.Get<TimeProvider>().GetUtcNow()), reportFilter.Read(parse), cancellationToken);
             try
             {
                 await File.WriteAllTextAsync(file.FullName, FailureReportPage.Render(loaded), cancellationToken);
@@ -77,14 +94,80 @@ internal static class FailureCommands
             return 0;
         });
 
-        return new Command("failures", "Analyse archived failures.") { summary, show, report };
+        var tail = CreateTail(services, output, error);
+        return new Command("failures", "Analyse archived failures.") { summary, show, report, tail };
 
-        // The option's validator has already refused a look-back that does not parse.
-        async Task<FailureSummary> LoadAsync(string sinceText, CancellationToken cancellationToken)
+        async Task<FailureSummary> LoadAsync(TimeWindow window, FailureFilter filter, CancellationToken cancellationToken)
         {
-            var lookBack = DurationArgument.TryParse(sinceText, out var parsed) ? parsed : throw new ArgumentException("--since was not validated.", nameof(sinceText));
-            var since = services.Get<TimeProvider>().GetUtcNow() - lookBack;
-            return FailureSummary.Of(await services.Get<FailureArchive>().ReadSinceAsync(since, cancellationToken), since);
+            var records = await services.Get<FailureArchive>().ReadBetweenAsync(window.From, window.Until, cancellationToken);
+            var usage = await UsageAsync(services.Get<UsageTable>(), window, filter, cancellationToken);
+            return FailureSummary.Of(records, window, filter, await KeyNamesAsync(services, cancellationToken), usage);
         }
     }
+
+    /// <summary>
+    /// The ledger's requests and failures per hour of the window, summed over the keys the filter's key matches (every
+    /// key without one); null when the ledger has no rows for them. Quota refusals count as failed, as the archive counts
+    /// them as failures.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<DateTimeOffset, HourUsage>?> UsageAsync(UsageTable ledger, TimeWindow window, FailureFilter filter, CancellationToken cancellationToken)
+    {
+        var first = TimeWindow.TopOfHour(window.From);
+        var rows = (await ledger.ReadAsync(window.From, window.Until, filter.KeyPrefix, cancellationToken))
+            .Where(row => row.Hour >= first && row.Hour < window.Until)
+            .ToList();
+        return rows.Count == 0
+            ? null
+            : rows.GroupBy(row => row.Hour).ToDictionary(hour => hour.Key, hour => new HourUsage(hour.Sum(row => row.Requests), hour.Sum(row => row.Failed + row.Refused)));
+    }
+
+    private static Command CreateTail(OperatorServices services, TextWriter output, TextWriter error)
+    {
+        var intervalOption = new Option<string>("--interval") { Description = "How often to look for new records, 1s to 60s (default 2s).", DefaultValueFactory = _ => "2s" };
+        intervalOption.Validators.Add(result =>
+        {
+            var text = result.GetValueOrDefault<string>();
+            if (!DurationArgument.TryParse(text, out var interval) || interval < s_shortestInterval || interval > s_longestInterval)
+            {
+                result.AddError($"--interval '{text}' is not a polling interval: give 1s to 60s.");
+            }
+        });
+        var countOption = new Option<int?>("--count") { Description = $"Stop after this many records, 1 to {MostRecords}." };
+        countOption.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is not (>= 1 and <= MostRecords))
+            {
+                result.AddError($"--count must be a number of records from 1 to {MostRecords}.");
+            }
+        });
+        var forOption = new Option<string?>("--for") { Description = "Stop after this long (30s, 10m, 2h)." };
+        forOption.Validators.Add(result =>
+        {
+            var text = result.GetValueOrDefault<string?>();
+            if (!DurationArgument.TryParse(text, out _))
+            {
+                result.AddError($"--for '{text}' is not a duration: use a number with s, m, h, d or w (30s, 10m, 2h), or a time span such as 00:05:00.");
+            }
+        });
+
+        var tail = new Command("tail", "Print failure records as they are archived, one line each, until Ctrl+C (or --count, --for).") { intervalOption, countOption, forOption };
+        var filterOptions = new FailureFilterOptions();
+        filterOptions.AddTo(tail);
+        tail.SetAction(async (parse, cancellationToken) =>
+        {
+            var interval = DurationArgument.TryParse(parse.GetValue(intervalOption), out var every) ? every : s_shortestInterval;
+            TimeSpan? duration = DurationArgument.TryParse(parse.GetValue(forOption), out var limit) ? limit : null;
+            var filter = filterOptions.Read(parse);
+            var watcher = new FailureTail(services.Get<FailureArchive>(), services.Get<TimeProvider>(), filter, await KeyNamesAsync(services, cancellationToken), output, error);
+            return await watcher.RunAsync(interval, parse.GetValue(countOption), duration, cancellationToken);
+        });
+        return tail;
+    }
+
+    /// <summary>The registered keys' names, by the id prefix failure records carry.</summary>
+    private static async Task<IReadOnlyDictionary<string, string>> KeyNamesAsync(OperatorServices services, CancellationToken cancellationToken) =>
+        (await services.Get<KeyTable>().ListAsync(cancellationToken))
+            .Where(key => !string.IsNullOrEmpty(key.Name))
+            .GroupBy(key => ApiKeyHash.Prefix(key.KeyId), StringComparer.Ordinal)
+            .ToDictionary(group => group.Key, group => group.First().Name!, StringComparer.Ordinal);
 }

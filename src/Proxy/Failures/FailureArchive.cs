@@ -63,17 +63,22 @@ public sealed class FailureArchive(TableServiceClient tableService, IOptions<Fai
         }
     }
 
-    /// <summary>Archived records from <paramref name="since"/> on: a range query over the hour partitions.</summary>
-    public async Task<IReadOnlyList<FailureRecord>> ReadSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Archived records of failures from <paramref name="from"/> (included) to <paramref name="until"/> (excluded): a range
+    /// query over the hour partitions, so an older window reads only its own hours.
+    /// </summary>
+    public async Task<IReadOnlyList<FailureRecord>> ReadBetweenAsync(DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken = default)
     {
-        var first = FailureEntity.PartitionOf(since);
+        var first = FailureEntity.PartitionOf(from);
+        var last = FailureEntity.PartitionOf(until);
         var records = new List<FailureRecord>();
         try
         {
-            await foreach (var entity in _table.QueryAsync<FailureEntity>(entity => entity.PartitionKey.CompareTo(first) >= 0, cancellationToken: cancellationToken))
+            await foreach (var entity in _table.QueryAsync<FailureEntity>(entity => entity.PartitionKey.CompareTo(first) >= 0 && entity.PartitionKey.CompareTo(last) <= 0, cancellationToken: cancellationToken))
             {
                 var record = entity.ToRecord();
-                if (DateTimeOffset.Parse(record.Timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal) >= since)
+                var occurredAt = DateTimeOffset.Parse(record.Timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+                if (occurredAt >= from && occurredAt < until)
                 {
                     records.Add(record);
                 }
@@ -84,6 +89,29 @@ public sealed class FailureArchive(TableServiceClient tableService, IOptions<Fai
         }
 
         return records;
+    }
+
+    /// <summary>
+    /// Rows written at or after <paramref name="archivedSince"/> (the table's own write time, so a record that sat on the
+    /// queue is found when it arrives, not when it happened), of failures from <paramref name="occurredSince"/> on: what a
+    /// live view polls for. Oldest write first.
+    /// </summary>
+    public async Task<IReadOnlyList<ArchivedFailure>> ReadArchivedSinceAsync(DateTimeOffset archivedSince, DateTimeOffset occurredSince, CancellationToken cancellationToken = default)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {FailureEntity.PartitionOf(occurredSince)} and Timestamp ge {archivedSince.ToUniversalTime()}");
+        var rows = new List<ArchivedFailure>();
+        try
+        {
+            await foreach (var entity in _table.QueryAsync<FailureEntity>(filter, cancellationToken: cancellationToken))
+            {
+                rows.Add(new ArchivedFailure(entity.PartitionKey + "/" + entity.RowKey, entity.Timestamp ?? archivedSince, entity.ToRecord()));
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+        {
+        }
+
+        return [.. rows.OrderBy(row => row.ArchivedAt)];
     }
 
     /// <summary>

@@ -2,10 +2,16 @@ using Proxy.Tests.Infrastructure;
 
 namespace Proxy.Tests.Cli;
 
-/// <summary>`failures …` takes look-backs in minutes to weeks, and refuses a report it cannot write with a message, not a stack trace.</summary>
+/// <summary>
+/// `failures …` takes look-backs in minutes to weeks or UTC times, refuses a filter or option that cannot be one (exit 2), and a
+/// report it cannot write, with a message, not a stack trace.
+/// </summary>
 [Collection(OnStandaloneHost.Name)]
 public sealed class FailureCommandValidationTests(StandaloneHostFixture fixture)
 {
+    /// <summary>What `report` needs besides the option under test.</summary>
+    private static readonly string[] s_reportFile = ["--html", "report.html"];
+
     private readonly string _tableName = "failures" + Guid.NewGuid().ToString("N")[..8];
 
     [Theory]
@@ -18,7 +24,7 @@ public sealed class FailureCommandValidationTests(StandaloneHostFixture fixture)
         var result = await CliAsync("failures", "summary", "--since", since);
 
         Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Contains("Failures since", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Failures from", result.Output, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -27,6 +33,48 @@ public sealed class FailureCommandValidationTests(StandaloneHostFixture fixture)
     [InlineData("-3d")]
     public async Task Since_NotADuration_IsAUsageError(string since) =>
         CliAssert.Refused(await CliAsync("failures", "summary", "--since", since), 2, $"--since '{since}' is not a duration", "90m, 24h, 7d, 2w");
+
+    [Theory]
+    [InlineData("summary", "--kind", "teapot", "--kind 'teapot' is not a failure kind: give one of bad_request,")]
+    [InlineData("report", "--kind", "Upstream_Error", "--kind 'Upstream_Error' is not a failure kind")]
+    [InlineData("summary", "--status", "99", "--status '99' is not an HTTP status: give a number from 100 to 599")]
+    [InlineData("tail", "--status", "abc", "--status 'abc' is not an HTTP status")]
+    [InlineData("summary", "--status", "600", "--status '600' is not an HTTP status")]
+    [InlineData("summary", "--model", "", "--model must be a model's name, 1 to 256 characters.")]
+    [InlineData("summary", "--until", "yesterday", "--until 'yesterday' is not a duration nor a UTC time")]
+    [InlineData("summary", "--since", "2026-13-01", "--since '2026-13-01' is not a duration nor a UTC time")]
+    [InlineData("tail", "--interval", "0.5s", "--interval '0.5s' is not a polling interval: give 1s to 60s.")]
+    [InlineData("tail", "--interval", "90s", "--interval '90s' is not a polling interval")]
+    [InlineData("tail", "--count", "0", "--count must be a number of records from 1 to 10000.")]
+    [InlineData("tail", "--for", "soon", "--for 'soon' is not a duration")]
+    public async Task FilterOrOptionThatCannotBeOne_IsAUsageError(string command, string option, string value, string message) =>
+        CliAssert.Refused(await CliAsync(["failures", command, option, value, .. command == "report" ? s_reportFile : []]), 2, message);
+
+    [Fact]
+    public async Task Key_ThatIsNotAnId_IsAUsageError_AndNotEchoed()
+    {
+        var result = await CliAsync("failures", "summary", "--key", "sk-not-an-id-4711");
+
+        CliAssert.Refused(result, 2, "--key is not a key id: ids are hex digits");
+        Assert.DoesNotContain("sk-not-an-id-4711", result.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1h", "2h", "--since must be before --until: the window would be empty.")]
+    [InlineData("400d", null, "The window from --since to --until is at most 366 days: narrow it.")]
+    public async Task Window_EmptyOrTooLong_IsAUsageError(string since, string? until, string message) =>
+        CliAssert.Refused(await CliAsync(["failures", "summary", "--since", since, .. until is null ? Array.Empty<string>() : ["--until", until]]), 2, message);
+
+    [Fact]
+    public async Task SinceAndUntil_TakeUtcTimes()
+    {
+        var from = DateTimeOffset.UtcNow.AddDays(-1).ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+        var result = await CliAsync("failures", "summary", "--since", from, "--until", "30m");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains($"Failures from {from.Replace('T', ' ').TrimEnd('Z')}Z until", result.Output, StringComparison.Ordinal);
+    }
 
     [Fact]
     public async Task Report_IntoAMissingFolder_SaysSo()

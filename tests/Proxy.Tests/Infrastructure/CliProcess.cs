@@ -19,6 +19,14 @@ internal static class CliProcess
     public static async Task<(int ExitCode, string Output)> RunInAsync(
         string workingDirectory, string? storage, string[] arguments, params (string Name, string Value)[] settings)
     {
+        var start = StartInfo(workingDirectory, storage, arguments, settings);
+        var (exitCode, output, error) = await ChildProcess.RunAsync(start, s_timeout, "proxy-cli " + string.Join(' ', arguments));
+        return (exitCode, output + error);
+    }
+
+    /// <summary>The CLI's process as <see cref="RunInAsync"/> starts it, both streams redirected.</summary>
+    public static ProcessStartInfo StartInfo(string workingDirectory, string? storage, string[] arguments, params (string Name, string Value)[] settings)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
@@ -47,7 +55,6 @@ internal static class CliProcess
             start.Environment[name] = value;
         }
 
-        var (exitCode, output, error) = await ChildProcess.RunAsync(start, s_timeout, "proxy-cli " + string.Join(' ', arguments));
-        return (exitCode, output + error);
+        return start;
     }
 }
