@@ -12,6 +12,7 @@ using Proxy.Health;
 using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Requests;
+using Proxy.Telemetry;
 
 namespace Proxy;
 
@@ -31,6 +32,7 @@ public sealed class ProxyRequestHandler
     private readonly FailureReporter _failures;
     private readonly FailureRecordFactory _records;
     private readonly AccessLogWriter _accessLog;
+    private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ProxyRequestHandler> _logger;
     private readonly long _maxRequestBodySize;
@@ -50,6 +52,7 @@ public sealed class ProxyRequestHandler
         FailureReporter failures,
         FailureRecordFactory records,
         AccessLogWriter accessLog,
+        ProxyMetrics metrics,
         TimeProvider timeProvider,
         IOptions<ForwardingOptions> forwardingOptions,
         IOptions<QuotaOptions> quotaOptions,
@@ -66,6 +69,7 @@ public sealed class ProxyRequestHandler
         _failures = failures;
         _records = records;
         _accessLog = accessLog;
+        _metrics = metrics;
         _timeProvider = timeProvider;
         _logger = logger;
         _maxRequestBodySize = forwardingOptions.Value.MaxRequestBodySize;
@@ -89,6 +93,7 @@ public sealed class ProxyRequestHandler
             return;
         }
 
+        using var activity = ProxyTracing.StartRequest(request.RequestId);
         try
         {
             var preflight = CrossOriginPolicy.IsPreflight(context.Request);
@@ -158,6 +163,7 @@ public sealed class ProxyRequestHandler
             // Every request the handler saw, once its answer is written; before the response's disposables run, so the
             // body's first bytes are still there to name the model.
             _accessLog.Write(context, request);
+            RecordOutcome(context, request, activity);
         }
     }
 
@@ -190,6 +196,7 @@ public sealed class ProxyRequestHandler
 
         var lease = _uncountedPaths.Contains(httpRequest) ? QuotaLease.Uncounted : await _quota.AcquireAsync(key.KeyId, key.Limit, context.RequestAborted);
         request.QuotaLease = lease;
+        _metrics.QuotaDecided(lease.Decision);
         return lease.Decision switch
         {
             QuotaDecision.Exhausted => ErrorCatalog.QuotaExceeded(_quotaOptions.LimitMessage),
@@ -197,6 +204,15 @@ public sealed class ProxyRequestHandler
             QuotaDecision.StoreUnavailable when _quotaOptions.FailureMode == QuotaFailureMode.Closed => ErrorCatalog.ServiceUnavailable(),
             _ => null,
         };
+    }
+
+    /// <summary>The status as the client got it (a client that left, its 499), as the access line and the record have it.</summary>
+    private void RecordOutcome(HttpContext context, ProxyRequestFeature request, System.Diagnostics.Activity? activity)
+    {
+        var statusCode = request.Error?.StatusCode ?? context.Response.StatusCode;
+        var failure = request.Error?.Kind;
+        _metrics.RequestAnswered(statusCode, failure);
+        ProxyTracing.Complete(activity, statusCode, failure);
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Proxy.Errors;
 using Proxy.Failures;
 using Proxy.Requests;
+using Proxy.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Proxy.Forwarding;
@@ -14,7 +15,7 @@ namespace Proxy.Forwarding;
 /// </summary>
 internal sealed class ProxyTransformer(
     IOptions<UpstreamOptions> upstreamOptions, ErrorResponseWriter errorWriter, FailureReporter failures, FailureRecordFactory records,
-    TimeProvider timeProvider) : HttpTransformer
+    ProxyMetrics metrics, TimeProvider timeProvider) : HttpTransformer
 {
     // Upstream error headers worth keeping: how long to wait, and whether to retry at all.
     private static readonly string[] s_keptErrorHeaders = ["Retry-After", "retry-after-ms", ProxyHeaderNames.ShouldRetry];
@@ -48,6 +49,7 @@ internal sealed class ProxyTransformer(
         var statusCode = (int)proxyResponse.StatusCode;
         var request = ProxyRequestFeature.Get(httpContext);
         request.UpstreamStatusCode = statusCode;
+        metrics.UpstreamFirstByte(timeProvider.GetElapsedTime(request.UpstreamStartTimestamp), statusCode);
         if (statusCode < StatusCodes.Status400BadRequest)
         {
             await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);

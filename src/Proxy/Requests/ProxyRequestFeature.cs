@@ -26,6 +26,9 @@ internal sealed class ProxyRequestFeature
     /// <summary>When the proxy started on the request, from <see cref="TimeProvider.GetTimestamp"/>.</summary>
     public long StartTimestamp { get; }
 
+    /// <summary>When the request was handed to the upstream, from <see cref="TimeProvider.GetTimestamp"/>; 0 before.</summary>
+    public long UpstreamStartTimestamp { get; set; }
+
     /// <summary>The request body as it passes through, with its first bytes kept; null when the body is not JSON.</summary>
     public RequestBodyPrefixStream? Body { get; set; }
 
