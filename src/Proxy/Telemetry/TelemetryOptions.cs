@@ -16,7 +16,13 @@ public sealed class TelemetryOptions
     /// </summary>
     public string? PrometheusEndpoint { get; set; }
 
-    /// <summary>The listener's prefix, as the exporter takes it; null when the endpoint is off.</summary>
-    public string? PrometheusListenerPrefix =>
-        string.IsNullOrWhiteSpace(PrometheusEndpoint) ? null : PrometheusEndpoint.TrimEnd('/') + "/";
+    /// <summary>
+    /// Most bytes one scrape answer may take. The proxy's series are few and bounded (statuses, kinds, decisions and the
+    /// runtime's), well under this; a bound of the exporter's default (about 166 MiB) would let a fault grow memory.
+    /// </summary>
+    public const int MaxScrapeResponseSize = 4 * 1024 * 1024;
+
+    /// <summary>The endpoint as an address; null when it is off or not an absolute URL (which the validator refuses).</summary>
+    public Uri? PrometheusAddress =>
+        Uri.TryCreate(PrometheusEndpoint, UriKind.Absolute, out var address) ? address : null;
 }
