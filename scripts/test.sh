@@ -21,6 +21,16 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The metrics test scrapes the standalone host with a real Prometheus: Debian's package, started by the test on loopback.
+if [ ! -x /usr/bin/prometheus ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian's prometheus for the metrics test..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null
+  else
+    echo "The metrics test needs Debian's prometheus at /usr/bin/prometheus: sudo apt-get install prometheus" >&2
+  fi
+fi
+
 filter=()
 if func_path="$(command -v func)"; then
   echo "Functions-host tests: func is $func_path ($(func --version 2>/dev/null | head -n 1))"
