@@ -41,7 +41,7 @@ public abstract class HeaderForwardingTests(ProxyFixture fixture)
     }
 
     [Fact]
-    public async Task ClientsTraceparent_ReachesTheUpstreamWithItsTraceIdAndTheProxysSpanAsParent()
+    public async Task ClientsTraceparent_ReachesTheUpstreamWithItsTraceId()
     {
         using var client = ProxyFixture.ClientFor(fixture.Proxy);
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
@@ -57,7 +57,16 @@ public abstract class HeaderForwardingTests(ProxyFixture fixture)
         Assert.Equal(4, parts.Length);
         Assert.Equal(traceId, parts[1]);
         Assert.Matches("^[0-9a-f]{16}$", parts[2]);
-        Assert.NotEqual(clientSpanId, parts[2]);
+        if (fixture.Kind == ProxyHostKind.Functions)
+        {
+            // Without an exporter the worker records no span of its own, so the client's span stays the upstream call's parent;
+            // with one, the proxy's span is (AzureMonitorExportTests).
+            Assert.Equal(clientSpanId, parts[2]);
+        }
+        else
+        {
+            Assert.NotEqual(clientSpanId, parts[2]);
+        }
     }
 
     [Fact]
