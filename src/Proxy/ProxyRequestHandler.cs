@@ -206,11 +206,14 @@ public sealed class ProxyRequestHandler
         };
     }
 
-    /// <summary>The status as the client got it (a client that left, its 499), as the access line and the record have it.</summary>
+    /// <summary>
+    /// The status as the client got it (a client that left, its 499), as the access line and the record have it; a 200 stream
+    /// that carried an error event is a <c>stream_error</c>, as its record is.
+    /// </summary>
     private void RecordOutcome(HttpContext context, ProxyRequestFeature request, System.Diagnostics.Activity? activity)
     {
         var statusCode = request.Error?.StatusCode ?? context.Response.StatusCode;
-        var failure = request.Error?.Kind;
+        var failure = request.Error?.Kind ?? (request.StreamFailed ? FailureKind.StreamError : null);
         _metrics.RequestAnswered(statusCode, failure);
         ProxyTracing.Complete(activity, statusCode, failure);
     }

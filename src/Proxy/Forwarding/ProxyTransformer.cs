@@ -115,6 +115,7 @@ internal sealed class ProxyTransformer(
         watcher = new SseErrorDetectingStream(httpContext.Response.Body, contentEncoding, message =>
         {
             request.ResponseBytes = watcher!.BytesWritten;
+            request.StreamFailed = true;
             var bounded = UpstreamText.ForJson(message, UpstreamErrorParser.MaxMessageLength, redactor);
             failures.Report(records.Create(httpContext, ErrorCatalog.StreamError(bounded)));
         });

@@ -58,6 +58,9 @@ internal sealed class ProxyRequestFeature
     /// <summary>The quota's answer, once the request was counted; its headers go on the response.</summary>
     public QuotaLease? QuotaLease { get; set; }
 
+    /// <summary>Whether the upstream's 200 stream carried an error event (a <c>stream_error</c> record was made).</summary>
+    public bool StreamFailed { get; set; }
+
     /// <summary>The error the proxy answered with, once it has answered one.</summary>
     public ProxyError? Error { get; set; }
 

@@ -118,13 +118,22 @@ public sealed class PrometheusEndpointTests(StandaloneHostFixture fixture)
             Assert.Equal(HttpStatusCode.OK, echo.StatusCode);
         }
 
+        // A 200 stream that carried an error event counts as the stream_error its record is.
+        using (var stream = await client.GetAsync("/v1/sse-error"))
+        {
+            Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+            await stream.Content.ReadAsStringAsync();
+        }
+
         // A request is counted once its answer is written, and the exporter may answer from a scrape a moment old.
-        var ok = new Regex("""(?m)^proxy_requests_total\{[^}]*http_response_status_code="200"[^}]*\} 1$""");
+        var ok = new Regex("""(?m)^proxy_requests_total\{otel_scope_name="Proxy",http_response_status_code="200"\} 1$""");
         var notFound = new Regex("""(?m)^proxy_requests_total\{[^}]*error_type="not_found"[^}]*\} 1$""");
+        var streamError = new Regex("""(?m)^proxy_requests_total\{[^}]*error_type="stream_error"[^}]*http_response_status_code="200"[^}]*\} 1$""");
         var after = string.Empty;
-        await Eventually.TrueAsync(async () => ok.IsMatch(after = await scraper.GetStringAsync("/metrics")) && notFound.IsMatch(after),
-            TimeSpan.FromSeconds(10), "the scrape shows the one success and the one 404");
-        Assert.Equal(2, Regex.Count(after, "(?m)^proxy_requests_total{"));
+        await Eventually.TrueAsync(async () =>
+            ok.IsMatch(after = await scraper.GetStringAsync("/metrics")) && notFound.IsMatch(after) && streamError.IsMatch(after),
+            TimeSpan.FromSeconds(10), "the scrape shows the one success, the one 404 and the one stream error");
+        Assert.Equal(3, Regex.Count(after, "(?m)^proxy_requests_total{"));
     }
 
     [Fact]
