@@ -36,6 +36,7 @@ internal sealed class PrometheusEndpoint(IOptions<TelemetryOptions> options, ILo
                 listener.Port = address.Port;
                 listener.ScrapeEndpointPath = TelemetryOptions.ScrapePath;
                 listener.MaxScrapeResponseSizeBytes = TelemetryOptions.MaxScrapeResponseSize;
+                listener.ScrapeResponseCacheDurationMilliseconds = TelemetryOptions.ScrapeResponseCacheMilliseconds;
             }));
         services.AddHostedService<PrometheusEndpoint>();
     }

@@ -22,6 +22,9 @@ public sealed class TelemetryOptions
     /// </summary>
     public const int MaxScrapeResponseSize = 4 * 1024 * 1024;
 
+    /// <summary>How long one scrape's answer is reused: a flood of scrapes costs at most one collection per this many milliseconds.</summary>
+    public const int ScrapeResponseCacheMilliseconds = 300;
+
     /// <summary>The endpoint as an address; null when it is off or not an absolute URL (which the validator refuses).</summary>
     public Uri? PrometheusAddress =>
         Uri.TryCreate(PrometheusEndpoint, UriKind.Absolute, out var address) ? address : null;
