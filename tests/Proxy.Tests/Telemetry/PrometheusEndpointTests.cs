@@ -137,6 +137,20 @@ public sealed class PrometheusEndpointTests(StandaloneHostFixture fixture)
     }
 
     [Fact]
+    public async Task ScrapeEndpointOnAPortInUse_StopsTheHostNamingTheSetting()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
+        settings[Setting] = $"http://127.0.0.1:{((IPEndPoint)holder.LocalEndpoint).Port}";
+
+        var (exitCode, output) = await StandaloneProxyProcess.RunToExitAsync(settings, "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("The proxy did not start: Proxy__Telemetry__PrometheusEndpoint cannot be listened on:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ScrapeEndpointThatIsNotAnAddressWithAPort_StopsTheHostNamingTheSetting()
     {
         var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
