@@ -11,15 +11,23 @@ cd "$repo_root"
 
 ensure_node_packages
 
-# One test opens the HTML failure report in headless Chromium: Debian's package, never a downloaded browser.
-if [ ! -x /usr/bin/chromium ]; then
+# Debian's package <package> for <test>, installed when /usr/bin/<package> is missing and the script runs as root with
+# apt-get; otherwise a line saying how (that test then fails, naming what is missing).
+ensure_debian_package() {
+  local package="$1" test="$2"
+  [ -x "/usr/bin/$package" ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing Debian's chromium for the report test..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    echo "Installing Debian's $package for $test..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
   else
-    echo "The report test needs Debian's chromium at /usr/bin/chromium: sudo apt-get install chromium" >&2
+    echo "$test needs Debian's $package at /usr/bin/$package: sudo apt-get install $package" >&2
   fi
-fi
+}
+
+# One test opens the HTML failure report in headless Chromium: Debian's package, never a downloaded browser.
+ensure_debian_package chromium "the report test"
+# The metrics test scrapes the standalone host with a real Prometheus, which it starts on loopback.
+ensure_debian_package prometheus "the metrics test"
 
 filter=()
 if func_path="$(command -v func)"; then

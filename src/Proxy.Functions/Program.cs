@@ -11,6 +11,7 @@ return HostStartup.Run(() =>
     builder.ConfigureFunctionsWebApplication();
     builder.Services.AddProxy(builder.Configuration);
     builder.Services.AddProxyUnderFunctionsHost(builder.Configuration);
+    AzureMonitorExport.AddTo(builder.Services, builder.Configuration);
     builder.Services.AddSingleton<IFunctionMetadataProvider, FailureQueueBindingMetadataProvider>();
     return builder.Build();
 }, Console.Error);

@@ -30,6 +30,7 @@ return HostStartup.Run(() =>
     builder.Services.AddEdgeConnectionHandling(builder.Configuration);
     builder.Services.AddHostedService<QuotaRetentionService>();
     builder.Services.AddHostedService<FailureArchiveService>();
+    PrometheusEndpoint.AddTo(builder.Services, builder.Configuration);
 
     var app = builder.Build();
     app.Run(app.Services.GetRequiredService<ProxyRequestHandler>().HandleAsync);

@@ -12,6 +12,7 @@ using Proxy.Health;
 using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Requests;
+using Proxy.Telemetry;
 using Proxy.Usage;
 
 namespace Proxy;
@@ -33,6 +34,7 @@ public sealed class ProxyRequestHandler
     private readonly FailureRecordFactory _records;
     private readonly AccessLogWriter _accessLog;
     private readonly UsageLedger _usage;
+    private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ProxyRequestHandler> _logger;
     private readonly long _maxRequestBodySize;
@@ -53,6 +55,7 @@ public sealed class ProxyRequestHandler
         FailureRecordFactory records,
         AccessLogWriter accessLog,
         UsageLedger usage,
+        ProxyMetrics metrics,
         TimeProvider timeProvider,
         IOptions<ForwardingOptions> forwardingOptions,
         IOptions<QuotaOptions> quotaOptions,
@@ -70,6 +73,7 @@ public sealed class ProxyRequestHandler
         _records = records;
         _accessLog = accessLog;
         _usage = usage;
+        _metrics = metrics;
         _timeProvider = timeProvider;
         _logger = logger;
         _maxRequestBodySize = forwardingOptions.Value.MaxRequestBodySize;
@@ -93,6 +97,7 @@ public sealed class ProxyRequestHandler
             return;
         }
 
+        using var activity = ProxyTracing.StartRequest(request.RequestId);
         try
         {
             var preflight = CrossOriginPolicy.IsPreflight(context.Request);
@@ -163,6 +168,7 @@ public sealed class ProxyRequestHandler
             // body's first bytes are still there to name the model.
             _accessLog.Write(context, request);
             _usage.Record(context, request);
+            RecordOutcome(context, request, activity);
         }
     }
 
@@ -195,6 +201,7 @@ public sealed class ProxyRequestHandler
 
         var lease = _uncountedPaths.Contains(httpRequest) ? QuotaLease.Uncounted : await _quota.AcquireAsync(key.KeyId, key.Limit, context.RequestAborted);
         request.QuotaLease = lease;
+        _metrics.QuotaDecided(lease.Decision);
         return lease.Decision switch
         {
             QuotaDecision.Exhausted => ErrorCatalog.QuotaExceeded(_quotaOptions.LimitMessage),
@@ -202,6 +209,19 @@ public sealed class ProxyRequestHandler
             QuotaDecision.StoreUnavailable when _quotaOptions.FailureMode == QuotaFailureMode.Closed => ErrorCatalog.ServiceUnavailable(),
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// The status as the client got it (a client that left, its 499), as the access line and the record have it; a 200 stream
+    /// that carried an error event is a <c>stream_error</c>, as its record is.
+    /// </summary>
+    private void RecordOutcome(HttpContext context, ProxyRequestFeature request, System.Diagnostics.Activity? activity)
+    {
+        var statusCode = request.Error?.StatusCode ?? context.Response.StatusCode;
+        var failure = request.Error?.Kind ?? (request.StreamFailed ? FailureKind.StreamError : null);
+        _metrics.RequestAnswered(statusCode, failure);
+        _metrics.TokensUsed(request.PromptTokens, request.CompletionTokens);
+        ProxyTracing.Complete(activity, statusCode, failure);
     }
 
     /// <summary>

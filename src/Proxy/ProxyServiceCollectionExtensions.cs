@@ -16,6 +16,7 @@ using Proxy.Health;
 using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Storage;
+using Proxy.Telemetry;
 using Proxy.Tiers;
 using Proxy.Usage;
 
@@ -73,6 +74,10 @@ public static class ProxyServiceCollectionExtensions
         services.TryAddSingleton<ErrorResponseWriter>();
         services.AddOptions<AccessLogOptions>().Bind(configuration.GetSection(AccessLogOptions.SectionName)).ValidateOnStart();
         services.TryAddSingleton<AccessLogWriter>();
+        services.AddOptions<TelemetryOptions>().Bind(configuration.GetSection(TelemetryOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>());
+        services.AddMetrics();
+        services.TryAddSingleton<ProxyMetrics>();
         services.TryAddSingleton<RequestTargetPolicy>();
         services.AddOptions<CrossOriginOptions>().Bind(configuration.GetSection(CrossOriginOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CrossOriginOptions>, CrossOriginOptionsValidator>());
@@ -91,6 +96,7 @@ public static class ProxyServiceCollectionExtensions
             provider.GetRequiredService<FailureRecordFactory>(),
             provider.GetRequiredService<AccessLogWriter>(),
             provider.GetRequiredService<UsageLedger>(),
+            provider.GetRequiredService<ProxyMetrics>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<ForwardingOptions>>(),
             provider.GetRequiredService<IOptions<QuotaOptions>>(),

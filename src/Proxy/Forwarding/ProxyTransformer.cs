@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Proxy.Errors;
 using Proxy.Failures;
 using Proxy.Requests;
+using Proxy.Telemetry;
 using Proxy.Usage;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -15,7 +16,7 @@ namespace Proxy.Forwarding;
 /// </summary>
 internal sealed class ProxyTransformer(
     IOptions<UpstreamOptions> upstreamOptions, ErrorResponseWriter errorWriter, FailureReporter failures, FailureRecordFactory records,
-    TimeProvider timeProvider) : HttpTransformer
+    ProxyMetrics metrics, TimeProvider timeProvider) : HttpTransformer
 {
     // Upstream error headers worth keeping: how long to wait, and whether to retry at all.
     private static readonly string[] s_keptErrorHeaders = ["Retry-After", "retry-after-ms", ProxyHeaderNames.ShouldRetry];
@@ -49,6 +50,7 @@ internal sealed class ProxyTransformer(
         var statusCode = (int)proxyResponse.StatusCode;
         var request = ProxyRequestFeature.Get(httpContext);
         request.UpstreamStatusCode = statusCode;
+        metrics.UpstreamFirstByte(timeProvider.GetElapsedTime(request.UpstreamStartTimestamp), statusCode);
         if (statusCode < StatusCodes.Status400BadRequest)
         {
             await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
@@ -145,6 +147,7 @@ internal sealed class ProxyTransformer(
         watcher = new SseErrorDetectingStream(httpContext.Response.Body, contentEncoding, message =>
         {
             request.ResponseBytes = watcher!.BytesWritten;
+            request.StreamFailed = true;
             var bounded = UpstreamText.ForJson(message, UpstreamErrorParser.MaxMessageLength, redactor);
             failures.Report(records.Create(httpContext, ErrorCatalog.StreamError(bounded)));
         }, usage => (request.PromptTokens, request.CompletionTokens) = (usage.PromptTokens, usage.CompletionTokens));

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Proxy.Errors;
 using Proxy.Requests;
+using Proxy.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Proxy.Forwarding;
@@ -21,6 +22,8 @@ internal sealed class UpstreamForwarder : IDisposable
     private readonly ForwarderRequestConfig _requestConfig;
     private readonly HttpMessageInvoker _invoker;
     private readonly string _upstreamHost;
+    private readonly ProxyMetrics _metrics;
+    private readonly TimeProvider _timeProvider;
     private readonly ILogger<UpstreamForwarder> _logger;
 
     public UpstreamForwarder(
@@ -28,6 +31,8 @@ internal sealed class UpstreamForwarder : IDisposable
         ProxyTransformer transformer,
         IOptions<UpstreamOptions> upstreamOptions,
         IOptions<ForwardingOptions> forwardingOptions,
+        ProxyMetrics metrics,
+        TimeProvider timeProvider,
         ILogger<UpstreamForwarder> logger)
     {
         _forwarder = forwarder;
@@ -39,6 +44,8 @@ internal sealed class UpstreamForwarder : IDisposable
 
         // Host and port only: the base URL's path, query or user info could carry what a log line must not.
         _upstreamHost = $"{_upstream.BaseUrl.Host}:{_upstream.BaseUrl.Port}";
+        _metrics = metrics;
+        _timeProvider = timeProvider;
         _logger = logger;
 
         _invoker = new HttpMessageInvoker(UpstreamHandler.Create(_upstream.ConnectTimeout), disposeHandler: true);
@@ -47,9 +54,13 @@ internal sealed class UpstreamForwarder : IDisposable
     /// <summary>Forwards the request and copies the answer back; returns the failure, or null when there was none.</summary>
     public async Task<ProxyError?> ForwardAsync(HttpContext context)
     {
+        var request = ProxyRequestFeature.Get(context);
+        request.UpstreamStartTimestamp = _timeProvider.GetTimestamp();
         var error = await _forwarder.SendAsync(context, _destinationPrefix, _invoker, _requestConfig, _transformer);
+        var elapsed = _timeProvider.GetElapsedTime(request.UpstreamStartTimestamp);
         if (error == ForwarderError.None)
         {
+            _metrics.UpstreamCompleted(elapsed, request.UpstreamStatusCode, request.Error?.Kind);
             return null;
         }
 
@@ -59,11 +70,12 @@ internal sealed class UpstreamForwarder : IDisposable
         {
             // The client's body says only "could not be reached"; the operator's line says where and why, by the error's
             // class alone: an exception's message can carry the request's details.
-            var requestId = ProxyRequestFeature.Get(context).RequestId;
+            var requestId = request.RequestId;
             var errorClass = ForwarderErrorClassifier.ErrorClassOf(exception);
             ProxyLog.UpstreamUnreachable(_logger, requestId, _upstreamHost, error, errorClass);
         }
 
+        _metrics.UpstreamCompleted(elapsed, request.UpstreamStatusCode, failure.Kind);
         return failure;
     }
 

@@ -46,6 +46,9 @@ public static partial class HostStartup
                     return setting.Message;
                 case InvalidOperationException binding when BinderFailure().Match(binding.Message) is { Success: true } match:
                     return $"{match.Groups["path"].Value.Replace(":", "__", StringComparison.Ordinal)} cannot be read as {Describe(match.Groups["type"].Value)}.";
+                case System.Net.HttpListenerException listener:
+                    // Only the standalone host's Prometheus endpoint listens with an HttpListener.
+                    return $"Proxy__Telemetry__PrometheusEndpoint cannot be listened on: {listener.Message}.";
                 case IOException bind when bind.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
                     || bind.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase):
                     return bind.Message;

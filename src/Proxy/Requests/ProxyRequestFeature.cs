@@ -26,6 +26,9 @@ internal sealed class ProxyRequestFeature
     /// <summary>When the proxy started on the request, from <see cref="TimeProvider.GetTimestamp"/>.</summary>
     public long StartTimestamp { get; }
 
+    /// <summary>When the request was handed to the upstream, from <see cref="TimeProvider.GetTimestamp"/>; 0 before.</summary>
+    public long UpstreamStartTimestamp { get; set; }
+
     /// <summary>The request body as it passes through, with its first bytes kept; null when the body is not JSON.</summary>
     public RequestBodyPrefixStream? Body { get; set; }
 
@@ -68,6 +71,9 @@ internal sealed class ProxyRequestFeature
 
     /// <summary>The quota's answer, once the request was counted; its headers go on the response.</summary>
     public QuotaLease? QuotaLease { get; set; }
+
+    /// <summary>Whether the upstream's 200 stream carried an error event (a <c>stream_error</c> record was made).</summary>
+    public bool StreamFailed { get; set; }
 
     /// <summary>The error the proxy answered with, once it has answered one.</summary>
     public ProxyError? Error { get; set; }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Proxy.Tests.Infrastructure;
 
@@ -37,6 +38,35 @@ public abstract class HeaderForwardingTests(ProxyFixture fixture)
         Assert.Equal("kept", seen.Headers["X-Custom-Client-Header"]);
         Assert.Equal("Bearer " + ProxyFixture.ClientKey, seen.Headers["Authorization"]);
         Assert.Equal(fixture.Upstream.BaseAddress.Authority, seen.Headers["Host"]);
+    }
+
+    [Fact]
+    public async Task ClientsTraceparent_ReachesTheUpstreamWithItsTraceId()
+    {
+        using var client = ProxyFixture.ClientFor(fixture.Proxy);
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var clientSpanId = ActivitySpanId.CreateRandom().ToHexString();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/echo?trace=" + traceId);
+        request.Headers.TryAddWithoutValidation("traceparent", $"00-{traceId}-{clientSpanId}-01");
+
+        using var response = await client.SendAsync(request);
+
+        response.EnsureSuccessStatusCode();
+        var seen = fixture.Upstream.LastRequestTo("/v1/echo?trace=" + traceId)!;
+        var parts = seen.Headers["traceparent"].Split('-');
+        Assert.Equal(4, parts.Length);
+        Assert.Equal(traceId, parts[1]);
+        Assert.Matches("^[0-9a-f]{16}$", parts[2]);
+        if (fixture.Kind == ProxyHostKind.Functions)
+        {
+            // Without an exporter the worker records no span of its own, so the client's span stays the upstream call's parent;
+            // with one, the proxy's span is (AzureMonitorExportTests).
+            Assert.Equal(clientSpanId, parts[2]);
+        }
+        else
+        {
+            Assert.NotEqual(clientSpanId, parts[2]);
+        }
     }
 
     [Fact]
