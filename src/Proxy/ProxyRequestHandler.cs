@@ -12,6 +12,7 @@ using Proxy.Health;
 using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Requests;
+using Proxy.Tokens;
 using Proxy.Usage;
 
 namespace Proxy;
@@ -33,6 +34,7 @@ public sealed class ProxyRequestHandler
     private readonly FailureRecordFactory _records;
     private readonly AccessLogWriter _accessLog;
     private readonly UsageLedger _usage;
+    private readonly TokenLimiter _tokens;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ProxyRequestHandler> _logger;
     private readonly long _maxRequestBodySize;
@@ -53,6 +55,7 @@ public sealed class ProxyRequestHandler
         FailureRecordFactory records,
         AccessLogWriter accessLog,
         UsageLedger usage,
+        TokenLimiter tokens,
         TimeProvider timeProvider,
         IOptions<ForwardingOptions> forwardingOptions,
         IOptions<QuotaOptions> quotaOptions,
@@ -70,6 +73,7 @@ public sealed class ProxyRequestHandler
         _records = records;
         _accessLog = accessLog;
         _usage = usage;
+        _tokens = tokens;
         _timeProvider = timeProvider;
         _logger = logger;
         _maxRequestBodySize = forwardingOptions.Value.MaxRequestBodySize;
@@ -193,7 +197,21 @@ public sealed class ProxyRequestHandler
             return key.Error;
         }
 
-        var lease = _uncountedPaths.Contains(httpRequest) ? QuotaLease.Uncounted : await _quota.AcquireAsync(key.KeyId, key.Limit, context.RequestAborted);
+        if (_uncountedPaths.Contains(httpRequest))
+        {
+            request.QuotaLease = QuotaLease.Uncounted;
+            return null;
+        }
+
+        // Before the request count, so that a request refused for its tokens does not use up a request of the hour. A key
+        // without a token limit costs nothing more here.
+        if (key.TokenLimit is { } tokenLimit && await _tokens.IsUsedUpAsync(key.KeyId, tokenLimit, context.RequestAborted))
+        {
+            request.QuotaLease = QuotaLease.TokensExhausted(tokenLimit, QuotaWindow.Containing(_timeProvider.GetUtcNow()).ResetAfter(_timeProvider.GetUtcNow()));
+            return ErrorCatalog.QuotaExceeded(_quotaOptions.TokenLimitMessage);
+        }
+
+        var lease = await _quota.AcquireAsync(key.KeyId, key.Limit, context.RequestAborted);
         request.QuotaLease = lease;
         return lease.Decision switch
         {

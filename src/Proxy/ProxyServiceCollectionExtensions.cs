@@ -17,6 +17,7 @@ using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Storage;
 using Proxy.Tiers;
+using Proxy.Tokens;
 using Proxy.Usage;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -68,6 +69,9 @@ public static class ProxyServiceCollectionExtensions
         services.TryAddSingleton<UsageLedger>();
         services.TryAddSingleton<UsageFlushService>();
         services.AddHostedService(provider => provider.GetRequiredService<UsageFlushService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QuotaOptions>, TokenLimitSettingsValidator>());
+        services.TryAddSingleton<OtherInstancesTokens>();
+        services.TryAddSingleton<TokenLimiter>();
         services.AddHostedService<StartupSummary>();
         services.TryAddSingleton<ErrorResponseWriter>();
         services.AddOptions<AccessLogOptions>().Bind(configuration.GetSection(AccessLogOptions.SectionName)).ValidateOnStart();
@@ -90,6 +94,7 @@ public static class ProxyServiceCollectionExtensions
             provider.GetRequiredService<FailureRecordFactory>(),
             provider.GetRequiredService<AccessLogWriter>(),
             provider.GetRequiredService<UsageLedger>(),
+            provider.GetRequiredService<TokenLimiter>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<ForwardingOptions>>(),
             provider.GetRequiredService<IOptions<QuotaOptions>>(),
