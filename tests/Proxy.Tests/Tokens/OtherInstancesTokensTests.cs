@@ -14,7 +14,7 @@ namespace Proxy.Tests.Tokens;
 [Collection(OnStandaloneHost.Name)]
 public sealed class OtherInstancesTokensTests(StandaloneHostFixture fixture)
 {
-    private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_flushInterval = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task ChecksWithinTheInterval_MakeNoStoreCall_AndTheFirstAfterItReadsAgain()
@@ -23,7 +23,7 @@ public sealed class OtherInstancesTokensTests(StandaloneHostFixture fixture)
         using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, time, new Dictionary<string, string?>
         {
             ["Proxy:Usage:TableName"] = "usage" + Guid.NewGuid().ToString("N"),
-            ["Proxy:Usage:FlushInterval"] = FlushInterval.ToString(),
+            ["Proxy:Usage:FlushInterval"] = s_flushInterval.ToString(),
         });
         var table = harness.Get<UsageTable>();
         var limiter = harness.Get<TokenLimiter>();
@@ -44,7 +44,7 @@ public sealed class OtherInstancesTokensTests(StandaloneHostFixture fixture)
         var afterWithin = harness.Transactions.Count;
         await WriteAsOtherInstanceAsync(table, keyId, hour, limit);
         var stale = await limiter.IsUsedUpAsync(keyId, limit, CancellationToken.None);
-        time.Advance(FlushInterval);
+        time.Advance(s_flushInterval);
 
         Assert.False(first);
         Assert.Equal(1, afterFirst - before);
