@@ -19,53 +19,80 @@ internal static class TierCommands
         var limitOption = LimitOption.Create("Requests per hour for each key of the tier that has no limit of its own: 1 or more.",
             "for no limit, give --no-limit");
         var noLimitOption = new Option<bool>("--no-limit") { Description = "The tier's keys get no hourly limit." };
+        var tokensOption = TokensOption.Create();
+        var noTokensOption = new Option<bool>("--no-tokens") { Description = "The tier's keys get no hourly token limit (the default)." };
 
-        var list = new Command("list", "List the tiers, their hourly limits and how many keys are in each.");
+        var list = new Command("list", "List the tiers, their hourly request and token limits and how many keys are in each.");
         list.SetAction(async (_, cancellationToken) =>
         {
             var limits = await StoredTiers.ReadAsync(services, error, cancellationToken);
             var keys = await services.Get<KeyTable>().ListAsync(cancellationToken);
-            await output.WriteLineAsync($"{"TIER",-34}{"LIMIT",-12}KEYS");
+            await output.WriteLineAsync($"{"TIER",-34}{"LIMIT",-12}{"TOKENS",-20}KEYS");
             foreach (var tier in limits.Tiers)
             {
-                await output.WriteLineAsync($"{tier.Name,-34}{TierLimits.DescribeLimit(tier.RequestsPerHour),-12}{KeysIn(keys, tier.Name).Count}");
+                await output.WriteLineAsync(
+                    $"{tier.Name,-34}{TierLimits.DescribeLimit(tier.RequestsPerHour),-12}{TierLimits.DescribeTokens(tier.TokensPerHour),-20}{KeysIn(keys, tier.Name).Count}");
             }
 
             return 0;
         });
 
-        var set = new Command("set", "Add a tier, or change its hourly limit.") { tierArgument, limitOption, noLimitOption };
+        var set = new Command("set", "Add a tier, or change its hourly request or token limit; what is not given stays as it was.")
+        {
+            tierArgument, limitOption, noLimitOption, tokensOption, noTokensOption,
+        };
         set.Validators.Add(result =>
         {
             var limit = result.GetResult(limitOption) is not null;
             var noLimit = result.GetValue(noLimitOption);
+            var tokens = result.GetResult(tokensOption) is not null;
+            var noTokens = result.GetValue(noTokensOption);
             if (limit && noLimit)
             {
                 result.AddError("--limit and --no-limit contradict each other: give --limit N for an hourly limit, or --no-limit for none.");
             }
-            else if (!limit && !noLimit)
+            else if (tokens && noTokens)
             {
-                result.AddError("Nothing to set: give --limit N (requests per hour), or --no-limit.");
+                result.AddError("--tokens and --no-tokens contradict each other: give --tokens N for an hourly token limit, or --no-tokens for none.");
+            }
+            else if (!limit && !noLimit && !tokens && !noTokens)
+            {
+                result.AddError("Nothing to set: give --limit N (requests per hour) or --no-limit, and/or --tokens N (tokens per hour) or --no-tokens.");
             }
         });
         set.SetAction(async (parse, cancellationToken) =>
         {
-            var tier = new TierRecord(TierName.Normalize(parse.GetValue(tierArgument)!), parse.GetValue(noLimitOption) ? null : parse.GetValue(limitOption));
+            var name = TierName.Normalize(parse.GetValue(tierArgument)!);
+            var setsLimit = parse.GetValue(noLimitOption) || parse.GetResult(limitOption) is not null;
+            var setsTokens = parse.GetValue(noTokensOption) || parse.GetResult(tokensOption) is not null;
             var limits = await StoredTiers.ReadAsync(services, error, cancellationToken);
-            var limit = TierLimits.DescribeLimit(tier.RequestsPerHour);
-            if (!limits.TryGet(tier.Name, out var existing))
+            if (!limits.TryGet(name, out var existing))
             {
-                await services.Get<TierTable>().SetAsync(tier, cancellationToken);
-                await output.WriteLineAsync($"Added tier {tier.Name}: {limit}; {Reach}.");
+                if (!setsLimit)
+                {
+                    await error.WriteLineAsync($"No tier '{name}' exists yet: give its request limit too (--limit N or --no-limit) to add it. Nothing was changed.");
+                    return 1;
+                }
+
+                var added = new TierRecord(name, parse.GetValue(noLimitOption) ? null : parse.GetValue(limitOption), parse.GetValue(noTokensOption) ? null : parse.GetValue(tokensOption));
+                await services.Get<TierTable>().SetAsync(added, cancellationToken);
+                await output.WriteLineAsync($"Added tier {name}: {Describe(added)}; {Reach}.");
+                return 0;
             }
-            else if (existing.RequestsPerHour == tier.RequestsPerHour)
+
+            var tier = existing with
             {
-                await output.WriteLineAsync($"Tier {tier.Name} is already {limit}; nothing was changed.");
+                RequestsPerHour = setsLimit ? (parse.GetValue(noLimitOption) ? null : parse.GetValue(limitOption)) : existing.RequestsPerHour,
+                TokensPerHour = setsTokens ? (parse.GetValue(noTokensOption) ? null : parse.GetValue(tokensOption)) : existing.TokensPerHour,
+            };
+            if (tier == existing)
+            {
+                await output.WriteLineAsync($"Tier {name} is already {Describe(tier)}; nothing was changed.");
             }
             else
             {
                 await services.Get<TierTable>().SetAsync(tier, cancellationToken);
-                await output.WriteLineAsync($"Tier {tier.Name}: {limit} (was {TierLimits.DescribeLimit(existing.RequestsPerHour)}); {Reach}.");
+                await output.WriteLineAsync($"Tier {name}: {Describe(tier)} (was {Describe(existing)}); {Reach}.");
             }
 
             return 0;
@@ -105,8 +132,12 @@ internal static class TierCommands
             return 0;
         });
 
-        return new Command("tiers", "List and change the tiers and their hourly limits, as every proxy instance enforces them.") { list, set, remove };
+        return new Command("tiers", "List and change the tiers and their hourly request and token limits, as every proxy instance enforces them.") { list, set, remove };
     }
+
+    /// <summary><c>100/h</c>, or <c>100/h, 5000 tokens/h</c> for a tier with a token limit.</summary>
+    private static string Describe(TierRecord tier) =>
+        TierLimits.DescribeLimit(tier.RequestsPerHour) + (tier.TokensPerHour is null ? string.Empty : ", " + TierLimits.DescribeTokens(tier.TokensPerHour));
 
     private static List<KeyRecord> KeysIn(IReadOnlyList<KeyRecord> keys, string tier) =>
         [.. keys.Where(key => key.Tier.Equals(tier, StringComparison.OrdinalIgnoreCase)).OrderBy(key => key.KeyId, StringComparer.Ordinal)];

@@ -13,6 +13,7 @@ using Proxy.Hosting;
 using Proxy.Quota;
 using Proxy.Requests;
 using Proxy.Telemetry;
+using Proxy.Tokens;
 using Proxy.Usage;
 
 namespace Proxy;
@@ -35,6 +36,7 @@ public sealed class ProxyRequestHandler
     private readonly AccessLogWriter _accessLog;
     private readonly UsageLedger _usage;
     private readonly ProxyMetrics _metrics;
+    private readonly TokenLimiter _tokens;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ProxyRequestHandler> _logger;
     private readonly long _maxRequestBodySize;
@@ -56,6 +58,7 @@ public sealed class ProxyRequestHandler
         AccessLogWriter accessLog,
         UsageLedger usage,
         ProxyMetrics metrics,
+        TokenLimiter tokens,
         TimeProvider timeProvider,
         IOptions<ForwardingOptions> forwardingOptions,
         IOptions<QuotaOptions> quotaOptions,
@@ -74,6 +77,7 @@ public sealed class ProxyRequestHandler
         _accessLog = accessLog;
         _usage = usage;
         _metrics = metrics;
+        _tokens = tokens;
         _timeProvider = timeProvider;
         _logger = logger;
         _maxRequestBodySize = forwardingOptions.Value.MaxRequestBodySize;
@@ -199,7 +203,23 @@ public sealed class ProxyRequestHandler
             return key.Error;
         }
 
-        var lease = _uncountedPaths.Contains(httpRequest) ? QuotaLease.Uncounted : await _quota.AcquireAsync(key.KeyId, key.Limit, context.RequestAborted);
+        if (_uncountedPaths.Contains(httpRequest))
+        {
+            request.QuotaLease = QuotaLease.Uncounted;
+            _metrics.QuotaDecided(QuotaDecision.Uncounted);
+            return null;
+        }
+
+        // Before the request count, so that a request refused for its tokens does not use up a request of the hour. A key
+        // without a token limit costs nothing more here.
+        if (key.TokenLimit is { } tokenLimit && await _tokens.IsUsedUpAsync(key.KeyId, tokenLimit, context.RequestAborted))
+        {
+            request.QuotaLease = QuotaLease.TokensExhausted(tokenLimit, QuotaWindow.Containing(_timeProvider.GetUtcNow()).ResetAfter(_timeProvider.GetUtcNow()));
+            _metrics.QuotaDecided(QuotaDecision.TokensExhausted);
+            return ErrorCatalog.QuotaExceeded(_quotaOptions.TokenLimitMessage);
+        }
+
+        var lease = await _quota.AcquireAsync(key.KeyId, key.Limit, context.RequestAborted);
         request.QuotaLease = lease;
         _metrics.QuotaDecided(lease.Decision);
         return lease.Decision switch

@@ -18,6 +18,7 @@ using Proxy.Quota;
 using Proxy.Storage;
 using Proxy.Telemetry;
 using Proxy.Tiers;
+using Proxy.Tokens;
 using Proxy.Usage;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -70,6 +71,9 @@ public static class ProxyServiceCollectionExtensions
         services.TryAddSingleton<UsageLedger>();
         services.TryAddSingleton<UsageFlushService>();
         services.AddHostedService(provider => provider.GetRequiredService<UsageFlushService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QuotaOptions>, TokenLimitSettingsValidator>());
+        services.TryAddSingleton<OtherInstancesTokens>();
+        services.TryAddSingleton<TokenLimiter>();
         services.AddHostedService<StartupSummary>();
         services.TryAddSingleton<ErrorResponseWriter>();
         services.AddOptions<AccessLogOptions>().Bind(configuration.GetSection(AccessLogOptions.SectionName)).ValidateOnStart();
@@ -97,6 +101,7 @@ public static class ProxyServiceCollectionExtensions
             provider.GetRequiredService<AccessLogWriter>(),
             provider.GetRequiredService<UsageLedger>(),
             provider.GetRequiredService<ProxyMetrics>(),
+            provider.GetRequiredService<TokenLimiter>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<ForwardingOptions>>(),
             provider.GetRequiredService<IOptions<QuotaOptions>>(),

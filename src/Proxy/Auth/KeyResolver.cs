@@ -8,7 +8,7 @@ namespace Proxy.Auth;
 /// <summary>
 /// Decides who a key is and what it may do: pass-through mode takes any key under the free tier unless the
 /// keys table says otherwise; managed mode takes registered keys only. The limit is the key's own, else its tier's in
-/// the tiers table (<see cref="TierLimits.LimitOf"/>, as the CLI shows it).
+/// the tiers table (<see cref="TierLimits.LimitOf"/>, as the CLI shows it); the token limit is always the tier's.
 /// </summary>
 public sealed class KeyResolver(KeyDirectory directory, TierDirectory tiers, KeyIdCache keyIds, IOptions<AuthOptions> authOptions)
 {
@@ -20,15 +20,20 @@ public sealed class KeyResolver(KeyDirectory directory, TierDirectory tiers, Key
         var lookup = await directory.FindAsync(keyId, cancellationToken);
         if (lookup.Record is { } record)
         {
-            return record.Disabled
-                ? Refused(keyId, ErrorCatalog.Forbidden("this API key is disabled."))
-                : new ResolvedKey(keyId, record.Tier, (await tiers.GetAsync(cancellationToken)).LimitOf(record), null);
+            if (record.Disabled)
+            {
+                return Refused(keyId, ErrorCatalog.Forbidden("this API key is disabled."));
+            }
+
+            var tier = (await tiers.GetAsync(cancellationToken)).RecordFor(record.Tier);
+            return new ResolvedKey(keyId, record.Tier, record.RequestsPerHour ?? tier?.RequestsPerHour, null, tier?.TokensPerHour);
         }
 
         if (_mode == AuthMode.PassThrough)
         {
             // Any string is a key here, and one nobody registered (or that a store down since start cannot be checked for) is free.
-            return new ResolvedKey(keyId, QuotaOptions.FreeTier, (await tiers.GetAsync(cancellationToken)).LimitFor(QuotaOptions.FreeTier), null);
+            var free = (await tiers.GetAsync(cancellationToken)).RecordFor(QuotaOptions.FreeTier);
+            return new ResolvedKey(keyId, QuotaOptions.FreeTier, free?.RequestsPerHour, null, free?.TokensPerHour);
         }
 
         // Managed mode never admits a key it cannot check: that would spend the proxy's own upstream key.

@@ -9,6 +9,9 @@ public enum QuotaDecision
     /// <summary>The window's limit is used up.</summary>
     Exhausted,
 
+    /// <summary>The key's tier's tokens for the hour are used up (see <c>Proxy.Tokens.TokenLimiter</c>): refused before the request count is asked.</summary>
+    TokensExhausted,
+
     /// <summary>The key's tier has no limit: nothing is counted.</summary>
     Unlimited,
 

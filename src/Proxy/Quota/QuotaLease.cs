@@ -17,6 +17,9 @@ public sealed class QuotaLease
 
     private int _settled;
 
+    /// <summary>A refusal for the key's tokens: <see cref="Limit"/> is the tier's tokens per hour, none of them left.</summary>
+    public static QuotaLease TokensExhausted(long tokenLimit, TimeSpan resetAfter) => new(QuotaDecision.TokensExhausted, tokenLimit, 0, resetAfter);
+
     public QuotaLease(QuotaDecision decision, long limit, long remaining, TimeSpan resetAfter)
     {
         Decision = decision;
@@ -30,7 +33,7 @@ public sealed class QuotaLease
     /// <summary>An admitted request's counter, which a refund goes back to.</summary>
     internal KeyWindowCounter? Counter { get; init; }
 
-    public bool IsAcquired => Decision is not (QuotaDecision.Exhausted or QuotaDecision.Shed);
+    public bool IsAcquired => Decision is not (QuotaDecision.Exhausted or QuotaDecision.TokensExhausted or QuotaDecision.Shed);
 
     /// <summary>Whether the rate-limit headers apply: the request was counted, or refused by the count.</summary>
     public bool IsCounted => Decision is QuotaDecision.Admitted or QuotaDecision.Exhausted;

@@ -13,6 +13,9 @@ public sealed class QuotaOptions
     /// </summary>
     public int? FreeRequestsPerHour { get; set; } = 10;
 
+    /// <summary>The free tier's hourly token limit (prompt plus completion, per key); empty, the default, means none. A default like <see cref="FreeRequestsPerHour"/>.</summary>
+    public long? FreeTokensPerHour { get; set; }
+
     /// <summary>Further tiers by name (<c>Proxy__Quota__Tiers__pro__RequestsPerHour=1000</c>), as defaults like <see cref="FreeRequestsPerHour"/>.</summary>
     public Dictionary<string, QuotaTierOptions> Tiers { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -66,11 +69,14 @@ public sealed class QuotaOptions
     /// <summary>The free-tier message, in the AI/ML API's words with this deployment's wording and URL.</summary>
     public string LimitMessage => $"Free-tier limit: You've reached your free limit for the hour. {SubscriptionText}, visit {BillingUrl} !";
 
+    /// <summary>The message of a 429 for a key whose hour's tokens are used up, worded like <see cref="LimitMessage"/>.</summary>
+    public string TokenLimitMessage => $"Token limit: You've used up your tokens for the hour. {SubscriptionText}, visit {BillingUrl} !";
+
     /// <summary>
     /// The tiers these settings give: the free tier and <see cref="Tiers"/>. Only the defaults a fresh deployment starts from:
     /// the tiers table is filled with them on its first read, and from then on holds the limits (<see cref="TierTable"/>).
     /// </summary>
     public IEnumerable<TierRecord> DefaultTiers() =>
-        Tiers.Select(tier => new TierRecord(TierName.Normalize(tier.Key), tier.Value.RequestsPerHour))
-            .Prepend(new TierRecord(FreeTier, FreeRequestsPerHour));
+        Tiers.Select(tier => new TierRecord(TierName.Normalize(tier.Key), tier.Value.RequestsPerHour, tier.Value.TokensPerHour))
+            .Prepend(new TierRecord(FreeTier, FreeRequestsPerHour, FreeTokensPerHour));
 }

@@ -12,11 +12,21 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
             failures.Add("Proxy__Quota__FreeRequestsPerHour must be 0 or more, or empty for no limit.");
         }
 
+        if (options.FreeTokensPerHour < 1)
+        {
+            failures.Add("Proxy__Quota__FreeTokensPerHour must be 1 or more, or empty for no token limit.");
+        }
+
         foreach (var (tier, tierOptions) in options.Tiers)
         {
             if (tierOptions.RequestsPerHour < 0)
             {
                 failures.Add($"Proxy__Quota__Tiers__{tier}__RequestsPerHour must be 0 or more, or empty for no limit.");
+            }
+
+            if (tierOptions.TokensPerHour < 1)
+            {
+                failures.Add($"Proxy__Quota__Tiers__{tier}__TokensPerHour must be 1 or more, or empty for no token limit.");
             }
         }
 

@@ -1,8 +1,11 @@
 namespace Proxy.Quota;
 
-/// <summary>One tier: its hourly request limit, or none.</summary>
+/// <summary>One tier: its hourly request limit and hourly token limit, or none.</summary>
 public sealed class QuotaTierOptions
 {
     /// <summary>Requests per UTC hour; empty means no limit.</summary>
     public int? RequestsPerHour { get; set; }
+
+    /// <summary>Prompt plus completion tokens per key and UTC hour, from the usage ledger; empty (the default) means no limit.</summary>
+    public long? TokensPerHour { get; set; }
 }

@@ -33,6 +33,17 @@ internal static class RateLimitHeaders
             return;
         }
 
+        if (lease.Decision == QuotaDecision.TokensExhausted)
+        {
+            // The request count was not asked, so the request headers would say nothing true; the token limit goes in
+            // OpenAI's own token headers, with the hour's reset.
+            headers["x-ratelimit-limit-tokens"] = lease.Limit.ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-remaining-tokens"] = "0";
+            headers["X-RateLimit-Reset"] = ((long)Math.Ceiling(lease.ResetAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            headers[ProxyHeaderNames.ShouldRetry] = "false";
+            return;
+        }
+
         if (!lease.IsCounted)
         {
             return;

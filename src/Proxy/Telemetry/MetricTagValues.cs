@@ -43,6 +43,7 @@ internal static class MetricTagValues
     {
         Quota.QuotaDecision.Admitted => "admitted",
         Quota.QuotaDecision.Exhausted => "exhausted",
+        Quota.QuotaDecision.TokensExhausted => "tokens_exhausted",
         Quota.QuotaDecision.Unlimited => "unlimited",
         Quota.QuotaDecision.Uncounted => "uncounted",
         Quota.QuotaDecision.StoreUnavailable => "store_unavailable",

@@ -16,7 +16,11 @@ public sealed class TierEntity : ITableEntity
 
     public int? RequestsPerHour { get; set; }
 
-    public TierRecord ToRecord() => new(PartitionKey, RequestsPerHour);
+    /// <summary>Prompt plus completion tokens per key and hour; absent in rows written before token limits, which then have none.</summary>
+    public long? TokensPerHour { get; set; }
 
-    public static TierEntity From(TierRecord record) => new() { PartitionKey = record.Name, RequestsPerHour = record.RequestsPerHour };
+    public TierRecord ToRecord() => new(PartitionKey, RequestsPerHour, TokensPerHour);
+
+    public static TierEntity From(TierRecord record) =>
+        new() { PartitionKey = record.Name, RequestsPerHour = record.RequestsPerHour, TokensPerHour = record.TokensPerHour };
 }

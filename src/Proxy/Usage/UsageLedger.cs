@@ -75,6 +75,10 @@ internal sealed class UsageLedger(IOptions<UsageOptions> options, TimeProvider t
         tally.Add(outcome);
     }
 
+    /// <summary>Prompt and completion tokens this process counted for the key in the current UTC hour, written or not.</summary>
+    public long TokensThisHour(string keyId) =>
+        _tallies.TryGetValue((keyId, QuotaWindow.Containing(timeProvider.GetUtcNow()).Start), out var tally) ? tally.Tokens : 0;
+
     /// <summary>The tallies whose totals changed since their last write.</summary>
     public List<(UsageTally Tally, UsageHour Totals, long Version)> TakeChanged()
     {

@@ -17,6 +17,18 @@ internal sealed class UsageTally(string keyId, DateTimeOffset hour)
 
     public DateTimeOffset Hour { get; } = hour;
 
+    /// <summary>Prompt and completion tokens counted here so far, flushed or not.</summary>
+    public long Tokens
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _promptTokens + _completionTokens;
+            }
+        }
+    }
+
     public void Add(in UsageOutcome outcome)
     {
         lock (_lock)

@@ -34,8 +34,8 @@ public sealed class TierCommandValidationTests(StandaloneHostFixture fixture) : 
         Assert.True(first.ExitCode == 0, first.Output);
         Assert.Contains($"The tiers table '{_tiersTable}' had no tiers yet: filled it from this CLI's settings (free 10/h, gold 100/h)", first.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("had no tiers", second.Output, StringComparison.Ordinal);
-        Assert.Matches(@"(?m)^free\s+10/h\s+0\s*$", second.Output);
-        Assert.Matches(@"(?m)^gold\s+100/h\s+2\s*$", second.Output);
+        Assert.Matches(@"(?m)^free\s+10/h\s+-\s+0\s*$", second.Output);
+        Assert.Matches(@"(?m)^gold\s+100/h\s+-\s+2\s*$", second.Output);
     }
 
     [Theory]
@@ -51,7 +51,40 @@ public sealed class TierCommandValidationTests(StandaloneHostFixture fixture) : 
 
     [Fact]
     public async Task Set_WithNothingToSet_IsAUsageError() =>
-        CliAssert.Refused(await CliAsync("tiers", "set", "gold"), 2, "Nothing to set: give --limit N (requests per hour), or --no-limit.");
+        CliAssert.Refused(await CliAsync("tiers", "set", "gold"), 2,
+            "Nothing to set: give --limit N (requests per hour) or --no-limit, and/or --tokens N (tokens per hour) or --no-tokens.");
+
+    [Theory]
+    [InlineData("-5")]
+    [InlineData("0")]
+    public async Task Set_TokensBelowOne_IsAUsageError(string tokens) =>
+        CliAssert.Refused(await CliAsync("tiers", "set", "gold", "--tokens", tokens), 2,
+            $"--tokens must be a whole number of tokens per hour, 1 or more (not {tokens}); for no token limit, give --no-tokens.");
+
+    [Fact]
+    public async Task Set_TokensAndNoTokensTogether_IsAUsageError() =>
+        CliAssert.Refused(await CliAsync("tiers", "set", "gold", "--tokens", "5", "--no-tokens"), 2, "--tokens and --no-tokens contradict each other");
+
+    [Fact]
+    public async Task Set_Tokens_KeepsTheRequestLimit_IsListed_AndNoTokensClearsIt()
+    {
+        var set = await CliAsync("tiers", "set", "gold", "--tokens", "5000");
+        var listed = await CliAsync("tiers", "list");
+        var cleared = await CliAsync("tiers", "set", "gold", "--no-tokens");
+        var after = await CliAsync("tiers", "list");
+
+        Assert.True(set.ExitCode == 0, set.Output);
+        Assert.Contains("Tier gold: 100/h, 5000 tokens/h (was 100/h)", set.Output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^gold\s+100/h\s+5000 tokens/h\s+2\s*$", listed.Output);
+        Assert.True(cleared.ExitCode == 0, cleared.Output);
+        Assert.Contains("Tier gold: 100/h (was 100/h, 5000 tokens/h)", cleared.Output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^gold\s+100/h\s+-\s+2\s*$", after.Output);
+    }
+
+    [Fact]
+    public async Task Set_NewTierWithTokensOnly_IsRefused_AskingForItsRequestLimit() =>
+        CliAssert.Refused(await CliAsync("tiers", "set", "silver", "--tokens", "5000"), 1,
+            "No tier 'silver' exists yet: give its request limit too (--limit N or --no-limit) to add it. Nothing was changed.");
 
     [Fact]
     public async Task Set_TheLimitItHas_ChangesNothing_AndSaysSo()

@@ -29,6 +29,8 @@ public sealed class HostStartupTests(StandaloneHostFixture fixture)
     [InlineData("Proxy__Usage__FlushInterval", "00:00:00", "Proxy__Usage__FlushInterval must be from 00:00:00.1 to 01:00:00.")]
     [InlineData("Proxy__Usage__MaxKeyHours", "0", "Proxy__Usage__MaxKeyHours must be from 1 to 1000000.")]
     [InlineData("Proxy__Usage__TableName", "u", "Proxy__Usage__TableName must be 3 to 63 letters and digits")]
+    [InlineData("Proxy__Quota__FreeTokensPerHour", "0", "Proxy__Quota__FreeTokensPerHour must be 1 or more, or empty for no token limit.")]
+    [InlineData("Proxy__Quota__Tiers__gold__TokensPerHour", "-1", "Proxy__Quota__Tiers__gold__TokensPerHour must be 1 or more, or empty for no token limit.")]
     public async Task ABadSetting_StopsTheHostWithOneLineNamingIt_AndExitCode1(string setting, string value, string expected)
     {
         var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
@@ -38,6 +40,18 @@ public sealed class HostStartupTests(StandaloneHostFixture fixture)
 
         AssertOneLineRefusal(exitCode, output, expected);
         Assert.DoesNotContain("c2VjcmV0", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ATokenLimitWithTheUsageLedgerOff_StopsTheHost_SayingItNeedsTheLedger()
+    {
+        var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
+        settings["Proxy__Quota__FreeTokensPerHour"] = "1000";
+        settings["Proxy__Usage__Enabled"] = "false";
+
+        var (exitCode, output) = await StandaloneProxyProcess.RunToExitAsync(settings, "--urls", "http://127.0.0.1:0");
+
+        AssertOneLineRefusal(exitCode, output, "A token limit (Proxy__Quota__FreeTokensPerHour or Proxy__Quota__Tiers__<name>__TokensPerHour) needs the usage ledger");
     }
 
     [Fact]

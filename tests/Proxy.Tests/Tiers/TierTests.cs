@@ -49,8 +49,8 @@ public abstract class TierTests(ProxyFixture fixture)
 
         var tiers = await CliProcess.RunAsync(storage, ["tiers", "list"], cliSettings);
         Assert.True(tiers.ExitCode == 0, tiers.Output);
-        Assert.Matches(@"(?m)^free\s+3/h\s+0\s*$", tiers.Output);
-        Assert.Matches(@"(?m)^gold\s+20/h\s+0\s*$", tiers.Output);
+        Assert.Matches(@"(?m)^free\s+3/h\s+-\s+0\s*$", tiers.Output);
+        Assert.Matches(@"(?m)^gold\s+20/h\s+-\s+0\s*$", tiers.Output);
 
         // The CLI's settings have no gold tier; the table, and so the proxy, has.
         var gold = await CliKeys.CreateAsync(storage, ["--tier", "gold"], cliSettings);
@@ -67,7 +67,7 @@ public abstract class TierTests(ProxyFixture fixture)
         var usage = await CliProcess.RunAsync(storage, ["keys", "usage", gold.Id], cliSettings);
         Assert.Contains($"{gold.Id}: {goldCounted} of 20 requests", usage.Output, StringComparison.Ordinal);
         var tierUsage = await CliProcess.RunAsync(storage, ["tiers", "list"], cliSettings);
-        Assert.Matches($@"(?m)^gold\s+20/h\s+{goldCounted}\s*$", tierUsage.Output);
+        Assert.Matches($@"(?m)^gold\s+20/h\s+-\s+{goldCounted}\s*$", tierUsage.Output);
     }
 
     /// <summary>
