@@ -29,7 +29,9 @@ internal sealed class FakeUpstream : IAsyncDisposable
     public const int StreamPromptTokens = 7, StreamCompletionTokens = 13;
 
     private readonly WebApplication _app;
-    private TaskCompletionSource _streamGate = NewSignal();
+    // Armed by HoldNextStream only: a stream with no test holding it (the usage tests', the SDKs', which ask for their usage)
+    // is never held.
+    private TaskCompletionSource? _streamGate;
     private TaskCompletionSource _streamAborted = NewSignal();
 
     private FakeUpstream(WebApplication app) => _app = app;
@@ -69,7 +71,7 @@ internal sealed class FakeUpstream : IAsyncDisposable
         StreamReleasedByTimeout = false;
     }
 
-    public void ReleaseStream() => _streamGate.TrySetResult();
+    public void ReleaseStream() => _streamGate?.TrySetResult();
 
     /// <summary>Completes when a <c>/v1/slow-stream</c> request is cancelled from the proxy's side.</summary>
     public Task WaitForStreamAbortAsync(TimeSpan timeout) => _streamAborted.Task.WaitAsync(timeout);
@@ -144,17 +146,16 @@ internal sealed class FakeUpstream : IAsyncDisposable
             return;
         }
 
-        // A stream that asks for its usage is the usage tests', which hold nothing: it is never held at the gate.
         var includeUsage = request.RootElement.TryGetProperty("stream_options", out var options)
             && options.TryGetProperty("include_usage", out var include) && include.GetBoolean();
         context.Response.ContentType = "text/event-stream";
         for (var i = 0; i < StreamedPieces.Length; i++)
         {
             await WriteEventAsync(context, Chunk(model, StreamedPieces[i], finishReason: null));
-            if (i == 0 && !includeUsage)
+            if (i == 0 && _streamGate is { } gate)
             {
-                var released = await Task.WhenAny(_streamGate.Task, Task.Delay(TimeSpan.FromSeconds(10)));
-                StreamReleasedByTimeout = released != _streamGate.Task;
+                var released = await Task.WhenAny(gate.Task, Task.Delay(TimeSpan.FromSeconds(10)));
+                StreamReleasedByTimeout = released != gate.Task;
             }
         }
 
