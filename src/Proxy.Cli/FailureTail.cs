@@ -24,29 +24,29 @@ internal sealed class FailureTail(FailureArchive archive, TimeProvider time, Fai
 
         // Rows are found by the table's write time: those written at the latest time seen are remembered, so that the next
         // poll, which asks from that time on, prints each row once. The start is taken to the whole second, since the table
-        // may keep its write times coarser than this clock: a row written just after the start is never missed.
+        // may keep its write times coarser than this clock, so that a row written just after the start is never missed; the
+        // rows already there in that second are read once, before the watching line, and not printed.
         var now = time.GetUtcNow();
         var since = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
         var given = filter.Given();
-        await status.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Watching the failure archive every {interval.TotalSeconds:0.#} s") +
-            (given.Count == 0 ? string.Empty : " for " + string.Join(", ", given.Select(pair => $"{pair.Name} {pair.Value}"))) + "; Ctrl+C stops.");
-        var printedAtSince = new HashSet<string>(StringComparer.Ordinal);
+        var seenAtSince = new HashSet<string>(StringComparer.Ordinal);
         var printed = 0;
+        var baseline = true;
         try
         {
             while (true)
             {
                 var rows = await archive.ReadArchivedSinceAsync(since, time.GetUtcNow() - OldestFailure, linked.Token);
-                foreach (var row in rows.Where(row => !(row.ArchivedAt == since && printedAtSince.Contains(row.RowId))))
+                foreach (var row in rows.Where(row => !(row.ArchivedAt == since && seenAtSince.Contains(row.RowId))))
                 {
                     if (row.ArchivedAt > since)
                     {
                         since = row.ArchivedAt;
-                        printedAtSince.Clear();
+                        seenAtSince.Clear();
                     }
 
-                    printedAtSince.Add(row.RowId);
-                    if (filter.Matches(row.Record))
+                    seenAtSince.Add(row.RowId);
+                    if (!baseline && filter.Matches(row.Record))
                     {
                         await output.WriteLineAsync(Line(row.Record));
                         await output.FlushAsync(linked.Token);
@@ -55,6 +55,13 @@ internal sealed class FailureTail(FailureArchive archive, TimeProvider time, Fai
                             return 0;
                         }
                     }
+                }
+
+                if (baseline)
+                {
+                    baseline = false;
+                    await status.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Watching the failure archive every {interval.TotalSeconds:0.#} s") +
+                        (given.Count == 0 ? string.Empty : " for " + string.Join(", ", given.Select(pair => $"{pair.Name} {pair.Value}"))) + "; Ctrl+C stops.");
                 }
 
                 await Task.Delay(interval, time, linked.Token);
