@@ -32,6 +32,12 @@ internal static class BenchmarkRun
             ["Proxy__Quota__FreeRequestsPerHour"] = string.Empty,
             ["Proxy__Tiers__TableName"] = "tiersforwarding",
         });
+        await using var withoutLedger = await StandaloneProxyProcess.StartAsync(new Dictionary<string, string>(common)
+        {
+            ["Proxy__Quota__FreeRequestsPerHour"] = string.Empty,
+            ["Proxy__Tiers__TableName"] = "tierswithoutledger",
+            ["Proxy__Usage__Enabled"] = "false",
+        });
         await using var counting = await StandaloneProxyProcess.StartAsync(new Dictionary<string, string>(common)
         {
             ["Proxy__Quota__FreeRequestsPerHour"] = "1000000000",
@@ -44,6 +50,7 @@ internal static class BenchmarkRun
         var figures = new List<Figure>();
         using var direct = Load.Client(upstream.BaseAddress);
         using var viaProxy = Load.Client(forwarding.BaseAddress);
+        using var viaProxyWithoutLedger = Load.Client(withoutLedger.BaseAddress);
         using var viaBareYarp = Load.Client(bareYarp.BaseAddress);
         using var viaNginx = nginx is null ? null : Load.Client(nginx.BaseAddress);
         using var viaQuota = Load.Client(counting.BaseAddress, "sk-benchmark-hot-" + Guid.NewGuid().ToString("N"));
@@ -52,6 +59,7 @@ internal static class BenchmarkRun
             new Peer("direct (the fake upstream)", direct, null, IsDotNet: false),
             new Peer("bare YARP (IHttpForwarder, the proxy's handler settings)", viaBareYarp, bareYarp.ProcessId, IsDotNet: true),
             nginx is null || viaNginx is null ? null : new Peer("nginx (proxy_buffering off, keep-alive pool)", viaNginx, nginx.ProcessId, IsDotNet: false),
+            new Peer("this proxy, quota off, usage ledger off (standalone host)", viaProxyWithoutLedger, withoutLedger.ProcessId, IsDotNet: true),
             new Peer("this proxy, quota off (standalone host)", viaProxy, forwarding.ProcessId, IsDotNet: true));
         figures.AddRange(peerFigures);
         if (!peersOnly)

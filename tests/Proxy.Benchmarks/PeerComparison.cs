@@ -10,9 +10,13 @@ namespace Proxy.Benchmarks;
 /// </summary>
 internal sealed class PeerComparison(BenchmarkScale scale, int concurrency)
 {
-    public async Task<(IReadOnlyList<string> Table, IReadOnlyList<Figure> Figures)> RunAsync(Peer direct, Peer bareYarp, Peer? nginx, Peer proxy)
+    /// <summary>
+    /// The peers in the order they are measured in each round; <paramref name="proxyWithoutLedger"/> is the same proxy as
+    /// <paramref name="proxy"/> with the usage ledger off, so that the ledger's own cost is a difference taken within the run.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Table, IReadOnlyList<Figure> Figures)> RunAsync(Peer direct, Peer bareYarp, Peer? nginx, Peer proxyWithoutLedger, Peer proxy)
     {
-        Peer[] peers = nginx is null ? [direct, bareYarp, proxy] : [direct, bareYarp, nginx, proxy];
+        Peer[] peers = nginx is null ? [direct, bareYarp, proxyWithoutLedger, proxy] : [direct, bareYarp, nginx, proxyWithoutLedger, proxy];
         var latencies = await LatencyRounds.RunAsync(scale, peers.Select(peer => (Func<Task>)(() => Load.ChatAsync(peer.Client))).ToArray());
         var measured = peers.Select((peer, i) => new Measured(peer, latencies[i].All, latencies[i].P50s, latencies[i].P99s)).ToArray();
 
@@ -31,8 +35,8 @@ internal sealed class PeerComparison(BenchmarkScale scale, int concurrency)
             }
         }
 
-        var (directRun, bareRun, proxyRun) = (measured[0], measured[1], measured[^1]);
-        return (Table(measured, directRun, bareRun), Goals(directRun, bareRun, proxyRun));
+        var (directRun, bareRun, withoutLedgerRun, proxyRun) = (measured[0], measured[1], measured[^2], measured[^1]);
+        return (Table(measured, directRun, bareRun), [.. Goals(directRun, bareRun, proxyRun), LedgerLatency(withoutLedgerRun, proxyRun)]);
     }
 
     private async Task MeasureRoundAsync(Measured measured, long allocationOverhead)
@@ -99,6 +103,11 @@ internal sealed class PeerComparison(BenchmarkScale scale, int concurrency)
                 Samples.StandardDeviation(LatencyRounds.Deltas(proxy.P50s, bare.P50s))),
         ];
     }
+
+    /// <summary>Issue 15's goal for the usage ledger: no added latency that the rounds can tell from their own spread.</summary>
+    private static Figure LedgerLatency(Measured withoutLedger, Measured proxy) =>
+        new("usage ledger: added p50 at concurrency 1 (ledger on − off)", Added(proxy.All, withoutLedger.All, 0.5), "ms", 0, "none measurable (≤ 0 ms + noise)",
+            Samples.StandardDeviation(LatencyRounds.Deltas(proxy.P50s, withoutLedger.P50s)));
 
     private static double Added(List<double> latencies, List<double> baseline, double percentile) =>
         Samples.Percentile(latencies, percentile) - Samples.Percentile(baseline, percentile);
