@@ -206,7 +206,6 @@ public sealed class ProxyRequestHandler
         if (_uncountedPaths.Contains(httpRequest))
         {
             request.QuotaLease = QuotaLease.Uncounted;
-            _metrics.QuotaDecided(QuotaDecision.Uncounted);
             return null;
         }
 
@@ -214,14 +213,13 @@ public sealed class ProxyRequestHandler
         // without a token limit costs nothing more here.
         if (key.TokenLimit is { } tokenLimit && await _tokens.IsUsedUpAsync(key.KeyId, tokenLimit, context.RequestAborted))
         {
-            request.QuotaLease = QuotaLease.TokensExhausted(tokenLimit, QuotaWindow.Containing(_timeProvider.GetUtcNow()).ResetAfter(_timeProvider.GetUtcNow()));
-            _metrics.QuotaDecided(QuotaDecision.TokensExhausted);
+            var now = _timeProvider.GetUtcNow();
+            request.QuotaLease = QuotaLease.TokensExhausted(tokenLimit, QuotaWindow.Containing(now).ResetAfter(now));
             return ErrorCatalog.QuotaExceeded(_quotaOptions.TokenLimitMessage);
         }
 
         var lease = await _quota.AcquireAsync(key.KeyId, key.Limit, context.RequestAborted);
         request.QuotaLease = lease;
-        _metrics.QuotaDecided(lease.Decision);
         return lease.Decision switch
         {
             QuotaDecision.Exhausted => ErrorCatalog.QuotaExceeded(_quotaOptions.LimitMessage),
@@ -232,12 +230,18 @@ public sealed class ProxyRequestHandler
     }
 
     /// <summary>
-    /// The status as the client got it (a client that left, its 499), as the access line and the record have it; a 200 stream
-    /// that carried an error event is a <c>stream_error</c>, as its record is.
+    /// The status as the client got it, as the access line and the record have it; a 200 stream that carried an error event is
+    /// a <c>stream_error</c>, as its record is. The quota's decision is taken from the lease every branch of the admission
+    /// leaves, so that no branch can go uncounted.
     /// </summary>
     private void RecordOutcome(HttpContext context, ProxyRequestFeature request, System.Diagnostics.Activity? activity)
     {
-        var statusCode = request.Error?.StatusCode ?? context.Response.StatusCode;
+        if (request.QuotaLease is { } lease)
+        {
+            _metrics.QuotaDecided(lease.Decision);
+        }
+
+        var statusCode = request.AnsweredStatusCode(context);
         var failure = request.Error?.Kind ?? (request.StreamFailed ? FailureKind.StreamError : null);
         _metrics.RequestAnswered(statusCode, failure);
         _metrics.TokensUsed(request.PromptTokens, request.CompletionTokens);

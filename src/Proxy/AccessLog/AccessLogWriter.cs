@@ -28,7 +28,7 @@ internal sealed class AccessLogWriter(IOptions<AccessLogOptions> options, TimePr
 
         // The proxy's error wins over the response's status: a client that left gets its 499, as in its record, and a
         // response broken off after its status line went out is shown as the failure it was.
-        var statusCode = request.Error?.StatusCode ?? context.Response.StatusCode;
+        var statusCode = request.AnsweredStatusCode(context);
         var durationMs = (long)timeProvider.GetElapsedTime(request.StartTimestamp).TotalMilliseconds;
         var model = request.Model ?? (request.Body is { } body ? ModelSniffer.FromJsonPrefix(body.Prefix) : null);
         var line = new LogLine<AccessLogLine>(new AccessLogLine(

@@ -41,8 +41,8 @@ public sealed class FailureRecordFactory(TimeProvider timeProvider)
             UpstreamStatusCode = request.UpstreamStatusCode,
             UpstreamRequestId = request.UpstreamRequestId,
             DurationMs = (long)timeProvider.GetElapsedTime(request.StartTimestamp).TotalMilliseconds,
-            RequestBytes = context.Request.ContentLength ?? request.Body?.BytesRead,
-            ResponseBytes = request.ResponseBytes ?? context.Response.ContentLength,
+            RequestBytes = request.RequestBodyBytes(context),
+            ResponseBytes = request.ResponseBodyBytes(context),
             Instance = s_instance,
             Refunded = QuotaRefundRule.IsGivenBack(request.QuotaLease, error),
         });

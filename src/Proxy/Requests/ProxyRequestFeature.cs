@@ -78,6 +78,15 @@ internal sealed class ProxyRequestFeature
     /// <summary>The error the proxy answered with, once it has answered one.</summary>
     public ProxyError? Error { get; set; }
 
+    /// <summary>The status the client got: that of the error the proxy answered with (a client that left, its 499), else the response's.</summary>
+    public int AnsweredStatusCode(HttpContext context) => Error?.StatusCode ?? context.Response.StatusCode;
+
+    /// <summary>The request body's size: as declared, else as read on its way upstream.</summary>
+    public long? RequestBodyBytes(HttpContext context) => context.Request.ContentLength ?? Body?.BytesRead;
+
+    /// <summary>The response body's size: as counted where the proxy counts it, else as declared.</summary>
+    public long? ResponseBodyBytes(HttpContext context) => ResponseBytes ?? context.Response.ContentLength;
+
     public static ProxyRequestFeature Get(HttpContext context) =>
         context.Features.Get<ProxyRequestFeature>()
         ?? throw new InvalidOperationException("The proxy request feature is set when the handler starts.");

@@ -35,15 +35,14 @@ internal sealed class UsageLedger(IOptions<UsageOptions> options, TimeProvider t
             return;
         }
 
-        var statusCode = request.Error?.StatusCode ?? context.Response.StatusCode;
         Record(new UsageOutcome(
             keyId,
             timeProvider.GetUtcNow(),
-            UsageClassifier.Classify(request.Error, statusCode),
+            UsageClassifier.Classify(request.Error, request.AnsweredStatusCode(context)),
             request.PromptTokens ?? 0,
             request.CompletionTokens ?? 0,
-            context.Request.ContentLength ?? request.Body?.BytesRead ?? 0,
-            request.ResponseBytes ?? context.Response.ContentLength ?? 0,
+            request.RequestBodyBytes(context) ?? 0,
+            request.ResponseBodyBytes(context) ?? 0,
             (long)timeProvider.GetElapsedTime(request.StartTimestamp).TotalMilliseconds));
     }
 
