@@ -72,7 +72,7 @@ internal static class BenchmarkRun
 
         if (parts != BenchmarkParts.PeersOnly)
         {
-            var (quotaTable, quotaFigures) = await new QuotaComparison(scale, Concurrency, azurite.ConnectionString, azurite.ProcessId).RunAsync(
+            var (quotaTable, quotaFigures) = await new QuotaComparison(scale, Concurrency, azurite.ConnectionString).RunAsync(
                 new Peer("quota off", viaProxy, forwarding.ProcessId, IsDotNet: true),
                 new Peer("quota on", viaCounting, counting.ProcessId, IsDotNet: true));
             figures.AddRange(quotaFigures);

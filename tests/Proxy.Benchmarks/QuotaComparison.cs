@@ -10,10 +10,9 @@ namespace Proxy.Benchmarks;
 /// every request (each a row to insert), at <c>concurrency</c>. Each round reads each process's CPU time from /proc. Only
 /// answers that went through count as throughput: a request shed by the quota's store gate (503) is printed, not
 /// counted. Afterwards the counter tables are summed and must hold exactly the counted admissions (issue 16: faster,
-/// "with the count still exact"). Azurite's CPU time per request is read too: on one machine the store competes for the
-/// same cores, and it shows where a quota-on request's time goes.
+/// "with the count still exact").
 /// </summary>
-internal sealed class QuotaComparison(BenchmarkScale scale, int concurrency, string storage, int azuriteProcessId)
+internal sealed class QuotaComparison(BenchmarkScale scale, int concurrency, string storage)
 {
     private long _countedAdmissions;
     private long _sheds;
@@ -56,16 +55,15 @@ internal sealed class QuotaComparison(BenchmarkScale scale, int concurrency, str
         var off = runs[0];
         var lines = new List<string>
         {
-            $"| quota | throughput at concurrency {concurrency} | ÷ quota off | CPU per request | ÷ quota off | Azurite's CPU per request |",
-            "|---|---|---|---|---|---|",
+            $"| quota | throughput at concurrency {concurrency} | ÷ quota off | CPU per request | ÷ quota off |",
+            "|---|---|---|---|---|",
         };
         lines.AddRange(runs.Select(run => string.Join(" | ",
             "| " + run.Name,
             Samples.Cell(run.Throughputs, "F0", " req/s"),
             ReferenceEquals(run, off) ? "1" : Samples.Cell(Samples.Ratios(run.Throughputs, off.Throughputs), "F3", " ×"),
             Samples.Cell(run.CpuMicroseconds, "F1", " µs"),
-            ReferenceEquals(run, off) ? "1" : Samples.Cell(Samples.Ratios(run.CpuMicroseconds, off.CpuMicroseconds), "F3", " ×"),
-            Samples.Cell(run.StoreCpuMicroseconds, "F1", " µs")) + " |"));
+            ReferenceEquals(run, off) ? "1" : Samples.Cell(Samples.Ratios(run.CpuMicroseconds, off.CpuMicroseconds), "F3", " ×")) + " |"));
 
         var (hot, fresh) = (runs[1], runs[2]);
         return (lines,
@@ -83,7 +81,6 @@ internal sealed class QuotaComparison(BenchmarkScale scale, int concurrency, str
     {
         long answered = 0;
         var cpuBefore = ProcessCpu.Of(processId);
-        var storeCpuBefore = ProcessCpu.Of(azuriteProcessId);
         var round = await Load.RoundAsync(async _ =>
         {
             if (await call())
@@ -92,10 +89,8 @@ internal sealed class QuotaComparison(BenchmarkScale scale, int concurrency, str
             }
         }, concurrency, scale.ThroughputRound);
         var cpu = ProcessCpu.Of(processId) - cpuBefore;
-        var storeCpu = ProcessCpu.Of(azuriteProcessId) - storeCpuBefore;
         run.Throughputs.Add(answered / round.Elapsed.TotalSeconds);
         run.CpuMicroseconds.Add(cpu.TotalMicroseconds / Math.Max(1, answered));
-        run.StoreCpuMicroseconds.Add(storeCpu.TotalMicroseconds / Math.Max(1, answered));
     }
 
     /// <summary>A chat completion through the quota: true when it went through, false when it was shed (503).</summary>
@@ -154,7 +149,5 @@ internal sealed class QuotaComparison(BenchmarkScale scale, int concurrency, str
         public List<double> Throughputs { get; } = [];
 
         public List<double> CpuMicroseconds { get; } = [];
-
-        public List<double> StoreCpuMicroseconds { get; } = [];
     }
 }
