@@ -596,7 +596,7 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
             {
                 await foreach (var row in service.GetTableClient(day).QueryAsync<TableEntity>())
                 {
-                    if (keyIds.Contains(row.RowKey))
+                    if (keyIds.Contains(row.PartitionKey))
                     {
                         counts[row.PartitionKey + "/" + row.RowKey] = row.GetInt64("Count") ?? 0;
                     }
