@@ -15,6 +15,9 @@ internal sealed partial class FunctionsHostProcess : ProxyProcess
 {
     private static readonly Lazy<string> s_appFolder = new(CopyBuildOutput);
 
+    // The from-source launcher prints where the master key is a moment after the function list; Core Tools never does.
+    private static readonly TimeSpan s_masterKeyLineWait = TimeSpan.FromSeconds(10);
+
     private static readonly (string Standalone, string Host)[] s_queueOptions =
     [
         ("Proxy__Failures__MaxDequeueCount", "maxDequeueCount"),
@@ -23,14 +26,12 @@ internal sealed partial class FunctionsHostProcess : ProxyProcess
     ];
 
     private readonly Process _launcher;
-    private readonly string? _masterKey;
     private readonly string _secretsFolder;
 
-    private FunctionsHostProcess(Process launcher, ConcurrentQueue<string> output, Uri baseAddress, string? masterKey, string secretsFolder)
+    private FunctionsHostProcess(Process launcher, ConcurrentQueue<string> output, Uri baseAddress, string secretsFolder)
         : base(output, baseAddress)
     {
         _launcher = launcher;
-        _masterKey = masterKey;
         _secretsFolder = secretsFolder;
     }
 
@@ -93,10 +94,7 @@ internal sealed partial class FunctionsHostProcess : ProxyProcess
         start.Environment["FUNC_SECRETS_DIR"] = secretsFolder;
 
         var (launcher, output, _) = await StartAndWaitAsync(start, FunctionListLine(), "func start");
-        var masterKey = output.Select(line => MasterKeyLine().Match(line)).FirstOrDefault(match => match.Success) is { } keyLine
-            ? JsonNode.Parse(await File.ReadAllTextAsync(keyLine.Groups["file"].Value))?["masterKey"]?["value"]?.GetValue<string>()
-            : null;
-        return new FunctionsHostProcess(launcher, output, new Uri($"http://127.0.0.1:{port}/"), masterKey, secretsFolder);
+        return new FunctionsHostProcess(launcher, output, new Uri($"http://127.0.0.1:{port}/"), secretsFolder);
     }
 
     /// <summary>Runs a non-HTTP function (a timer) now, through the host's admin API, as an operator would.</summary>
@@ -104,15 +102,38 @@ internal sealed partial class FunctionsHostProcess : ProxyProcess
     {
         using var client = new HttpClient { BaseAddress = BaseAddress };
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/admin/functions/{name}") { Content = JsonContent.Create(new { input = string.Empty }) };
-        if (_masterKey is not null)
+        if (await MasterKeyAsync() is { } masterKey)
         {
-            request.Headers.Add("x-functions-key", _masterKey);
+            request.Headers.Add("x-functions-key", masterKey);
         }
 
         using var response = await client.SendAsync(request);
         if ((int)response.StatusCode != 202)
         {
             throw new InvalidOperationException($"The host did not accept the invocation of {name}: {(int)response.StatusCode}.");
+        }
+    }
+
+    /// <summary>
+    /// The admin API's key, from the file the launcher names once the host is running; null under Core Tools, which
+    /// names none and lets local admin calls through without one.
+    /// </summary>
+    private async Task<string?> MasterKeyAsync()
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            if (Output.Select(line => MasterKeyLine().Match(line)).FirstOrDefault(match => match.Success) is { } keyLine)
+            {
+                return JsonNode.Parse(await File.ReadAllTextAsync(keyLine.Groups["file"].Value))?["masterKey"]?["value"]?.GetValue<string>();
+            }
+
+            if (waited.Elapsed > s_masterKeyLineWait)
+            {
+                return null;
+            }
+
+            await Task.Delay(100);
         }
     }
 
