@@ -14,8 +14,8 @@ internal static class BenchmarkRun
 {
     private const int Concurrency = 64;
 
-    /// <summary>The whole run, or with <paramref name="peersOnly"/> the side-by-side comparison alone.</summary>
-    public static async Task<int> RunAsync(TextWriter output, BenchmarkScale scale, bool peersOnly)
+    /// <summary>The whole run, or only the side-by-side comparison of the peers, or only the quota's.</summary>
+    public static async Task<int> RunAsync(TextWriter output, BenchmarkScale scale, BenchmarkParts parts)
     {
         await using var azurite = await AzuriteProcess.StartAsync();
         await using var upstream = await FakeUpstream.StartAsync();
@@ -53,19 +53,37 @@ internal static class BenchmarkRun
         using var viaProxyWithoutLedger = Load.Client(withoutLedger.BaseAddress);
         using var viaBareYarp = Load.Client(bareYarp.BaseAddress);
         using var viaNginx = nginx is null ? null : Load.Client(nginx.BaseAddress);
+        using var viaCounting = Load.Client(counting.BaseAddress);
         using var viaQuota = Load.Client(counting.BaseAddress, "sk-benchmark-hot-" + Guid.NewGuid().ToString("N"));
 
-        var (peerTable, peerFigures) = await new PeerComparison(scale, Concurrency).RunAsync(
-            new Peer("direct (the fake upstream)", direct, null, IsDotNet: false),
-            new Peer("bare YARP (IHttpForwarder, the proxy's handler settings)", viaBareYarp, bareYarp.ProcessId, IsDotNet: true),
-            nginx is null || viaNginx is null ? null : new Peer("nginx (proxy_buffering off, keep-alive pool)", viaNginx, nginx.ProcessId, IsDotNet: false),
-            new Peer("this proxy, quota off, usage ledger off (standalone host)", viaProxyWithoutLedger, withoutLedger.ProcessId, IsDotNet: true),
-            new Peer("this proxy, quota off (standalone host)", viaProxy, forwarding.ProcessId, IsDotNet: true));
-        figures.AddRange(peerFigures);
-        if (!peersOnly)
+        var tables = new List<string>();
+        if (parts != BenchmarkParts.QuotaOnly)
+        {
+            var (peerTable, peerFigures) = await new PeerComparison(scale, Concurrency).RunAsync(
+                new Peer("direct (the fake upstream)", direct, null, IsDotNet: false),
+                new Peer("bare YARP (IHttpForwarder, the proxy's handler settings)", viaBareYarp, bareYarp.ProcessId, IsDotNet: true),
+                nginx is null || viaNginx is null ? null : new Peer("nginx (proxy_buffering off, keep-alive pool)", viaNginx, nginx.ProcessId, IsDotNet: false),
+                new Peer("this proxy, quota off, usage ledger off (standalone host)", viaProxyWithoutLedger, withoutLedger.ProcessId, IsDotNet: true),
+                new Peer("this proxy, quota off (standalone host)", viaProxy, forwarding.ProcessId, IsDotNet: true));
+            figures.AddRange(peerFigures);
+            tables.AddRange(peerTable);
+            tables.Add(string.Empty);
+        }
+
+        if (parts != BenchmarkParts.PeersOnly)
+        {
+            var (quotaTable, quotaFigures) = await new QuotaComparison(scale, Concurrency, azurite.ConnectionString, azurite.ProcessId).RunAsync(
+                new Peer("quota off", viaProxy, forwarding.ProcessId, IsDotNet: true),
+                new Peer("quota on", viaCounting, counting.ProcessId, IsDotNet: true));
+            figures.AddRange(quotaFigures);
+            tables.AddRange(quotaTable);
+            tables.Add(string.Empty);
+        }
+
+        if (parts == BenchmarkParts.All)
         {
             figures.Add(await AddedLatencyWithQuotaAsync(scale, direct, viaQuota, azurite.ConnectionString));
-            figures.AddRange(await QuotaThroughputAsync(azurite.ConnectionString, upstream.BaseAddress));
+            figures.AddRange(await QuotaTransactionsAsync(azurite.ConnectionString, upstream.BaseAddress));
             figures.Add(await TimeToFirstEventAsync(direct, viaProxy));
             figures.Add(await StreamingMemoryAsync(forwarding, viaProxy));
             figures.Add(await OpenStreamsMemoryAsync(forwarding));
@@ -80,12 +98,11 @@ internal static class BenchmarkRun
             $"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB, " +
             $"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}; proxy: standalone host (and the Functions host where named), {RepositoryPaths.Configuration}{scaleNote}."));
         output.WriteLine();
-        foreach (var line in peerTable)
+        foreach (var line in tables)
         {
             output.WriteLine(line);
         }
 
-        output.WriteLine();
         output.WriteLine("| figure | measured | noise | goal | verdict |");
         output.WriteLine("|---|---|---|---|---|");
         foreach (var figure in figures)
@@ -180,39 +197,41 @@ internal static class BenchmarkRun
         ];
     }
 
-    /// <summary>The quota on, counted in process: many keys (each request another key) and one hot key.</summary>
-    private static async Task<Figure[]> QuotaThroughputAsync(string storage, Uri upstream)
+    /// <summary>
+    /// What the quota's store calls cost at concurrency, counted in process: a new key on every request (inserts, shared by
+    /// the keys waiting at once in each counter partition) and one hot key (rounds, and its reserve). Throughput is
+    /// <see cref="QuotaComparison"/>'s, on the standalone host.
+    /// </summary>
+    private static async Task<Figure[]> QuotaTransactionsAsync(string storage, Uri upstream)
     {
         await using var proxy = await InProcessProxy.StartAsync(storage, upstream, 1_000_000_000);
         using var client = Load.Client(proxy.BaseAddress);
-        var keys = Enumerable.Range(0, 10_000).Select(i => $"sk-benchmark-many-{i}-{Guid.NewGuid():N}").ToArray();
+        var newKeys = "sk-benchmark-many-" + Guid.NewGuid().ToString("N") + "-";
         var next = 0;
 
-        var before = proxy.Transactions.Count;
+        var before = proxy.Transactions.Count - proxy.LedgerTransactions.Count;
         long requests = 0;
-        var manyKeysRps = await Load.ThroughputAsync(async _ =>
+        await Load.RoundAsync(async _ =>
         {
-            await Load.ChatAsync(client, keys[(uint)Interlocked.Increment(ref next) % keys.Length]);
+            await Load.ChatAsync(client, newKeys + Interlocked.Increment(ref next).ToString(CultureInfo.InvariantCulture));
             Interlocked.Increment(ref requests);
-        }, Concurrency, TimeSpan.FromSeconds(5));
-        var manyKeysTransactions = (proxy.Transactions.Count - before) / (double)requests;
+        }, Concurrency, TimeSpan.FromSeconds(3));
+        var newKeyTransactions = (proxy.Transactions.Count - proxy.LedgerTransactions.Count - before) / (double)requests;
 
         var hotKey = "sk-benchmark-hot-" + Guid.NewGuid().ToString("N");
-        before = proxy.Transactions.Count;
+        before = proxy.Transactions.Count - proxy.LedgerTransactions.Count;
         requests = 0;
-        var hotKeyRps = await Load.ThroughputAsync(async _ =>
+        await Load.RoundAsync(async _ =>
         {
             await Load.ChatAsync(client, hotKey);
             Interlocked.Increment(ref requests);
-        }, Concurrency, TimeSpan.FromSeconds(5));
-        var hotKeyTransactions = (proxy.Transactions.Count - before) / (double)requests;
+        }, Concurrency, TimeSpan.FromSeconds(3));
+        var hotKeyTransactions = (proxy.Transactions.Count - proxy.LedgerTransactions.Count - before) / (double)requests;
 
         return
         [
-            new Figure($"throughput at concurrency {Concurrency}, quota on, many keys (in-process host)", manyKeysRps, "req/s", null, "printed", 0),
-            new Figure("  Table transactions per request, many keys", manyKeysTransactions, "", null, "printed", 0),
-            new Figure($"throughput at concurrency {Concurrency}, quota on, one hot key (in-process host)", hotKeyRps, "req/s", null, "printed", 0),
-            new Figure("  Table transactions per request, one hot key", hotKeyTransactions, "", null, "printed", 0),
+            new Figure($"quota on, a new key per request, concurrency {Concurrency}: quota Table transactions per request (in-process host)", newKeyTransactions, "", null, "printed", 0),
+            new Figure($"quota on, one hot key, concurrency {Concurrency}: quota Table transactions per request (in-process host)", hotKeyTransactions, "", null, "printed", 0),
         ];
     }
 

@@ -28,19 +28,26 @@ internal static class Load
     /// <summary>A small chat completion, answered at once by the fake upstream.</summary>
     public static async Task ChatAsync(HttpClient client, string? key = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new ByteArrayContent(s_chatBody) };
-        request.Content.Headers.ContentType = new("application/json");
-        if (key is not null)
-        {
-            request.Headers.Authorization = new("Bearer", key);
-        }
-
+        using var request = ChatRequest(key);
         using var response = await client.SendAsync(request);
         await response.Content.ReadAsByteArrayAsync();
         if (response.StatusCode != HttpStatusCode.OK)
         {
             throw new InvalidOperationException($"The chat completion answered {(int)response.StatusCode}.");
         }
+    }
+
+    /// <summary>The small chat completion's request, with <paramref name="key"/> instead of the client's own when given.</summary>
+    public static HttpRequestMessage ChatRequest(string? key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new ByteArrayContent(s_chatBody) };
+        request.Content.Headers.ContentType = new("application/json");
+        if (key is not null)
+        {
+            request.Headers.Authorization = new("Bearer", key);
+        }
+
+        return request;
     }
 
     /// <summary>Milliseconds until the first event of a short SSE stream arrives; the rest is read so the connection is reused.</summary>

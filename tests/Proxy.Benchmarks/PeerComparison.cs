@@ -66,12 +66,12 @@ internal sealed class PeerComparison(BenchmarkScale scale, int concurrency)
             var measuresCpu = run.Peer.ProcessId is not null;
             lines.Add(string.Join(" | ",
                 "| " + run.Peer.Name,
-                Cell(run.Throughputs, "F0", " req/s"),
-                isDirect ? "1" : Cell(Ratios(run.Throughputs, direct.Throughputs), "F3", " ×"),
-                isDirect ? "-" : Cell(Ratios(run.Throughputs, bare.Throughputs), "F3", " ×"),
-                measuresCpu ? Cell(run.CpuMicroseconds, "F1", " µs") : "not measured",
-                measuresCpu ? Cell(Ratios(run.CpuMicroseconds, bare.CpuMicroseconds), "F3", " ×") : "-",
-                run.Peer.IsDotNet ? Cell(run.BytesAllocated, "F0", " B") : "-",
+                Samples.Cell(run.Throughputs, "F0", " req/s"),
+                isDirect ? "1" : Samples.Cell(Samples.Ratios(run.Throughputs, direct.Throughputs), "F3", " ×"),
+                isDirect ? "-" : Samples.Cell(Samples.Ratios(run.Throughputs, bare.Throughputs), "F3", " ×"),
+                measuresCpu ? Samples.Cell(run.CpuMicroseconds, "F1", " µs") : "not measured",
+                measuresCpu ? Samples.Cell(Samples.Ratios(run.CpuMicroseconds, bare.CpuMicroseconds), "F3", " ×") : "-",
+                run.Peer.IsDotNet ? Samples.Cell(run.BytesAllocated, "F0", " B") : "-",
                 isDirect ? "0" : AddedCell(run.All, run.P50s, direct.All, direct.P50s, 0.5),
                 isDirect ? "0" : AddedCell(run.All, run.P99s, direct.All, direct.P99s, 0.99)) + " |");
         }
@@ -82,9 +82,9 @@ internal sealed class PeerComparison(BenchmarkScale scale, int concurrency)
     /// <summary>The goals of issue 16 for the quota off, against bare YARP, and the proxy's own against direct.</summary>
     private List<Figure> Goals(Measured direct, Measured bare, Measured proxy)
     {
-        var overDirect = Ratios(proxy.Throughputs, direct.Throughputs);
-        var overBare = Ratios(proxy.Throughputs, bare.Throughputs);
-        var cpuOverBare = Ratios(proxy.CpuMicroseconds, bare.CpuMicroseconds);
+        var overDirect = Samples.Ratios(proxy.Throughputs, direct.Throughputs);
+        var overBare = Samples.Ratios(proxy.Throughputs, bare.Throughputs);
+        var cpuOverBare = Samples.Ratios(proxy.CpuMicroseconds, bare.CpuMicroseconds);
         var allocationOverBare = LatencyRounds.Deltas(proxy.BytesAllocated, bare.BytesAllocated);
         return
         [
@@ -116,11 +116,7 @@ internal sealed class PeerComparison(BenchmarkScale scale, int concurrency)
         string.Create(CultureInfo.InvariantCulture,
             $"{Added(latencies, baseline, percentile):F3} ms ± {Samples.StandardDeviation(LatencyRounds.Deltas(perRound, baselinePerRound)):F3}");
 
-    private static List<double> Ratios(List<double> numerators, List<double> denominators) =>
-        numerators.Zip(denominators, (numerator, denominator) => numerator / denominator).ToList();
 
-    private static string Cell(List<double> perRound, string format, string unit) =>
-        perRound.Average().ToString(format, CultureInfo.InvariantCulture) + unit + " ± " + Samples.StandardDeviation(perRound).ToString(format, CultureInfo.InvariantCulture);
 
     /// <summary>One peer's figures, round by round.</summary>
     private sealed record Measured(Peer Peer, List<double> All, List<double> P50s, List<double> P99s)

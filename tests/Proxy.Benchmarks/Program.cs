@@ -3,11 +3,12 @@ using Proxy.Benchmarks;
 // Side by side in one run: the fake upstream called directly, a bare YARP forwarder, nginx and the proxy. Prints
 // Markdown tables of every figure with its goal, and exits non-zero when a figure misses its goal by more than its
 // noise. --short: few, short rounds, to check that the measurement works; --peers-only: the side-by-side run alone;
-// "ledger": only the usage ledger's transaction figures.
+// --quota-only: the quota's comparison with itself off alone; "ledger": only the usage ledger's transaction figures.
 if (args is ["ledger"])
 {
     return await LedgerTransactions.RunAloneAsync(Console.Out);
 }
 
 var scale = args.Contains("--short") ? BenchmarkScale.Short : BenchmarkScale.Full;
-return await BenchmarkRun.RunAsync(Console.Out, scale, peersOnly: args.Contains("--peers-only"));
+var parts = args.Contains("--peers-only") ? BenchmarkParts.PeersOnly : args.Contains("--quota-only") ? BenchmarkParts.QuotaOnly : BenchmarkParts.All;
+return await BenchmarkRun.RunAsync(Console.Out, scale, parts);

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Proxy.Benchmarks;
 
 /// <summary>Percentiles and spread over measured values.</summary>
@@ -20,4 +22,12 @@ internal static class Samples
         var mean = values.Average();
         return Math.Sqrt(values.Sum(value => (value - mean) * (value - mean)) / (values.Count - 1));
     }
+
+    /// <summary>Round by round, each figure over its baseline of the same round.</summary>
+    public static List<double> Ratios(List<double> numerators, List<double> denominators) =>
+        numerators.Zip(denominators, (numerator, denominator) => numerator / denominator).ToList();
+
+    /// <summary>A table cell: the mean of the rounds, ± their spread.</summary>
+    public static string Cell(List<double> perRound, string format, string unit) =>
+        perRound.Average().ToString(format, CultureInfo.InvariantCulture) + unit + " ± " + StandardDeviation(perRound).ToString(format, CultureInfo.InvariantCulture);
 }

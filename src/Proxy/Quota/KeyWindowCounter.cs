@@ -13,10 +13,25 @@ namespace Proxy.Quota;
 /// While the store cannot count (issue 12), this process admits uncounted while its own tally leaves room, so that it
 /// never admits more than the limit in the hour; those admissions are never written (issue 13: a failure of the proxy's
 /// store is not the client's fault), so the stored count stays the number of counted outcomes and those in flight.
+/// A busy key whose limit leaves plenty this hour (at least <see cref="ReserveFloor"/>) also gets a reserve (issue 16): each
+/// write counts a few units ahead of demand, about what arrived during the last round trip and never more than a
+/// hundredth of what is left, and this process admits from them at once, without waiting for a write; the next write
+/// tops the reserve up before it runs out. Reserved units are counted in the store like admitted ones, so the count never
+/// admits more than the limit; what is not used within <see cref="ReserveReturnDelay"/> of the last use is given back
+/// with the next write, as a refund is. Until then another process may refuse while this one holds them.
 /// </summary>
 internal sealed class KeyWindowCounter(
     QuotaCounterStore store, QuotaStoreGate gate, string keyId, QuotaWindow window, TimeSpan storeTimeout, TimeSpan recheckInterval, TimeProvider timeProvider)
 {
+    /// <summary>The least a key's limit must leave in the hour for it to be counted ahead of demand.</summary>
+    internal const long ReserveFloor = 1000;
+
+    /// <summary>How long a reserve is kept unused before it is given back.</summary>
+    internal static readonly TimeSpan ReserveReturnDelay = TimeSpan.FromSeconds(1);
+
+    // A reserve is at most this share of what the limit leaves, so that other processes lose at most that much.
+    private const long ReserveShare = 100;
+
     private readonly object _gate = new();
     private List<Waiter> _pending = [];
     private bool _writing;
@@ -30,6 +45,16 @@ internal sealed class KeyWindowCounter(
     private long _refundsInWrite;
     private long _uncounted;
 
+    // The reserve: units counted in the store and not yet admitted, how many to hold, admissions from it since the last
+    // round began (the demand it measures), when it was last used, the key's limit as last asked, and the timer that
+    // gives an unused reserve back; all under the gate.
+    private long _reserved;
+    private long _reserveTarget;
+    private long _reservedAdmissions;
+    private long _reserveUsedAt;
+    private long _limit;
+    private ITimer? _returnTimer;
+
     public QuotaWindow Window { get; } = window;
 
     /// <summary>
@@ -40,6 +65,20 @@ internal sealed class KeyWindowCounter(
     {
         lock (_gate)
         {
+            _limit = limit;
+            if (_reserved > 0)
+            {
+                _reserved--;
+                _reservedAdmissions++;
+                _reserveUsedAt = timeProvider.GetTimestamp();
+                if (NeedsTopUp())
+                {
+                    StartWriting();
+                }
+
+                return Task.FromResult(new KeyWindowAnswer(QuotaDecision.Admitted, _count - _refunds - _reserved, this));
+            }
+
             if (_etag is not null && _count - _refunds >= limit && IsFresh())
             {
                 return Task.FromResult(new KeyWindowAnswer(QuotaDecision.Exhausted));
@@ -91,6 +130,31 @@ internal sealed class KeyWindowCounter(
 
     private bool IsFresh() => timeProvider.GetElapsedTime(_learnedAt) < recheckInterval;
 
+    // Topped up at half, so that the write lands before the rest is used.
+    private bool NeedsTopUp() => _reserved * 2 < _reserveTarget;
+
+    /// <summary>Gives an unused reserve back with the key's next write; a reserve still in use waits another delay.</summary>
+    private void ReturnUnusedReserve()
+    {
+        lock (_gate)
+        {
+            if (_reserved == 0)
+            {
+                return;
+            }
+
+            var unusedFor = timeProvider.GetElapsedTime(_reserveUsedAt);
+            if (unusedFor < ReserveReturnDelay)
+            {
+                _returnTimer?.Change(ReserveReturnDelay - unusedFor, Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            (_refunds, _reserved, _reserveTarget) = (_refunds + _reserved, 0, 0);
+            StartWriting();
+        }
+    }
+
     private void StartWriting()
     {
         if (!_writing)
@@ -117,15 +181,15 @@ internal sealed class KeyWindowCounter(
 
     private async Task WriteRoundsAsync()
     {
-        // A refund whose write failed or was shed waits for the key's next round rather than retrying at once.
-        var refundsHeldBack = false;
+        // A refund or top-up whose write failed or was shed waits for the key's next round rather than retrying at once.
+        var heldBack = false;
         while (true)
         {
             List<Waiter> round;
             bool newKey;
             lock (_gate)
             {
-                if (_pending.Count == 0 && (_refunds == 0 || refundsHeldBack))
+                if (_pending.Count == 0 && ((_refunds == 0 && !NeedsTopUp()) || heldBack))
                 {
                     _writing = false;
                     return;
@@ -140,7 +204,7 @@ internal sealed class KeyWindowCounter(
             if (permit is null)
             {
                 CompleteAll(round, QuotaDecision.Shed);
-                refundsHeldBack = true;
+                heldBack = true;
                 continue;
             }
 
@@ -148,7 +212,7 @@ internal sealed class KeyWindowCounter(
             {
                 using var timeout = new CancellationTokenSource(storeTimeout, timeProvider);
                 await WriteRoundAsync(round, timeout.Token);
-                refundsHeldBack = false;
+                heldBack = false;
             }
             catch (Exception)
             {
@@ -161,22 +225,29 @@ internal sealed class KeyWindowCounter(
                 }
 
                 CompleteAll(round, QuotaDecision.StoreUnavailable);
-                refundsHeldBack = true;
+                heldBack = true;
             }
         }
     }
 
     private async Task WriteRoundAsync(List<Waiter> round, CancellationToken cancellationToken)
     {
+        round = AdmitFromReserve(round);
+        long demand;
+        lock (_gate)
+        {
+            (demand, _reservedAdmissions) = (_reservedAdmissions + round.Count, 0);
+        }
+
         var grants = new bool[round.Count];
         while (true)
         {
-            long count, refunds;
+            long count, refunds, reserved, limit;
             ETag? etag;
             bool fresh;
             lock (_gate)
             {
-                (count, refunds, etag, fresh) = (_count, _refunds, _etag, IsFresh());
+                (count, refunds, etag, fresh, reserved, limit) = (_count, _refunds, _etag, IsFresh(), _reserved, _limit);
             }
 
             // Units given back here count as free already: they go into this write.
@@ -188,8 +259,18 @@ internal sealed class KeyWindowCounter(
                 granted += grants[i] ? 1 : 0;
             }
 
-            if (granted == 0 && refunds == 0 && etag is not null)
+            // Twice what came in over the last round trip, for a key with more than one request in it (a lone request has
+            // nothing to share a write with, and a reserve for it would only be given back), while the limit leaves plenty.
+            var left = limit - (known + granted);
+            var target = demand > 1 && left >= ReserveFloor ? Math.Min(2 * demand, left / ReserveShare) : 0;
+            var topUp = Math.Max(0, target - reserved);
+            if (granted == 0 && refunds == 0 && topUp == 0 && etag is not null)
             {
+                lock (_gate)
+                {
+                    _reserveTarget = target;
+                }
+
                 if (fresh || round.Count == 0)
                 {
                     Complete(round, grants, known);
@@ -201,15 +282,13 @@ internal sealed class KeyWindowCounter(
                 continue;
             }
 
-            var newCount = known + granted;
+            var newCount = known + granted + topUp;
             lock (_gate)
             {
                 _refundsInWrite = refunds;
             }
 
-            var written = etag is { } current
-                ? await store.TryReplaceAsync(keyId, Window, newCount, current, cancellationToken)
-                : await store.TryInsertAsync(keyId, Window, newCount, cancellationToken);
+            var written = await store.TryWriteAsync(keyId, Window, newCount, etag, cancellationToken);
             lock (_gate)
             {
                 _refundsInWrite = 0;
@@ -221,6 +300,12 @@ internal sealed class KeyWindowCounter(
                 {
                     (_count, _etag, _learnedAt) = (newCount, written, timeProvider.GetTimestamp());
                     _refunds -= refunds;
+                    (_reserved, _reserveTarget) = (_reserved + topUp, target);
+                    if (topUp > 0)
+                    {
+                        _returnTimer ??= timeProvider.CreateTimer(static state => ((KeyWindowCounter)state!).ReturnUnusedReserve(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                        _returnTimer.Change(ReserveReturnDelay, Timeout.InfiniteTimeSpan);
+                    }
                 }
 
                 Complete(round, grants, known);
@@ -229,6 +314,30 @@ internal sealed class KeyWindowCounter(
 
             // Another writer got there first: learn its count and ETag, then decide again.
             await LearnAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Requests that queued before a top-up landed take from the reserve first, as those after it do; the rest are written.</summary>
+    private List<Waiter> AdmitFromReserve(List<Waiter> round)
+    {
+        lock (_gate)
+        {
+            var fromReserve = (int)Math.Min(round.Count, _reserved);
+            if (fromReserve == 0)
+            {
+                return round;
+            }
+
+            _reserved -= fromReserve;
+            _reservedAdmissions += fromReserve;
+            _reserveUsedAt = timeProvider.GetTimestamp();
+            var position = _count - _refunds - _reserved - fromReserve;
+            for (var i = 0; i < fromReserve; i++)
+            {
+                round[i].Completion.TrySetResult(new(QuotaDecision.Admitted, ++position, this));
+            }
+
+            return round.GetRange(fromReserve, round.Count - fromReserve);
         }
     }
 

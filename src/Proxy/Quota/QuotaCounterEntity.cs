@@ -3,7 +3,7 @@ using Azure.Data.Tables;
 
 namespace Proxy.Quota;
 
-/// <summary>One key's count for one hour: partition = key hash, row = <see cref="QuotaWindow.Id"/>.</summary>
+/// <summary>One key's count for one hour: partition = <see cref="QuotaCounterStore.PartitionKey"/> (the hour and a share of the keys), row = the key hash.</summary>
 public sealed class QuotaCounterEntity : ITableEntity
 {
     public string PartitionKey { get; set; } = string.Empty;

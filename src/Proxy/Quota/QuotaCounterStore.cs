@@ -1,4 +1,4 @@
-using System.Net;
+using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
@@ -8,78 +8,61 @@ namespace Proxy.Quota;
 /// <summary>
 /// The counters in Table storage. Every write is conditional: an insert that fails with 409 or a replace that
 /// fails with 412 means another request (in this process or another) wrote first, and nothing is overwritten.
+/// An hour's counters are spread over <see cref="Partitions"/> partitions by key, so that the writes of many keys that
+/// wait at once share one entity-group transaction per partition (<see cref="CounterPartition"/>, issue 16).
 /// </summary>
-public sealed class QuotaCounterStore(TableServiceClient tableService, IOptions<QuotaOptions> options)
+public sealed class QuotaCounterStore(TableServiceClient tableService, IOptions<QuotaOptions> options, TimeProvider timeProvider)
 {
-    private readonly string _tablePrefix = options.Value.TablePrefix;
+    /// <summary>
+    /// Partitions per hour. More would batch less (the writes waiting at once are split among them); fewer would put more
+    /// on one partition than the store serves (about 2,000 entities a second each on Azure Storage, so 16 partitions stay
+    /// above the account's 20,000). Fixed, not a setting: every process and the CLI must agree on where a key's row is.
+    /// </summary>
+    public const int Partitions = 16;
 
-    // One client per day's table, not one per call: a client is cheap to keep and not free to make on every admission.
-    // Only today's is kept; around midnight a request of the day before makes its own again, which costs nothing more.
-    private DayTable? _today;
+    private readonly string _tablePrefix = options.Value.TablePrefix;
+    private readonly TimeSpan _storeTimeout = options.Value.StoreTimeout;
+
+    // The current hour's table client and partitions, not one per call: a client is cheap to keep and not free to make on
+    // every admission. Around the top of the hour a write of the hour before makes its own again, which costs nothing more.
+    private HourPartitions? _current;
 
     /// <summary>The count and its ETag, or null when no request has been counted in this window yet.</summary>
     public async Task<(long Count, ETag ETag)?> ReadAsync(string keyId, QuotaWindow window, CancellationToken cancellationToken = default)
     {
-        var response = await Table(window).GetEntityIfExistsAsync<QuotaCounterEntity>(keyId, window.Id, cancellationToken: cancellationToken);
+        var response = await For(window).Table.GetEntityIfExistsAsync<QuotaCounterEntity>(PartitionKey(window, keyId), keyId, cancellationToken: cancellationToken);
         return response.HasValue && response.Value is { } entity ? (entity.Count, entity.ETag) : null;
     }
 
-    /// <summary>Writes the first count of a window; null when another writer created the row first (409).</summary>
-    public async Task<ETag?> TryInsertAsync(string keyId, QuotaWindow window, long count, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Writes <paramref name="count"/> as the key's count: the window's first when <paramref name="ifMatch"/> is null, else
+    /// only if nobody changed it since that ETag. Null when another writer was first (409, 412, or the row is gone).
+    /// </summary>
+    public Task<ETag?> TryWriteAsync(string keyId, QuotaWindow window, long count, ETag? ifMatch, CancellationToken cancellationToken = default) =>
+        For(window).Partitions[PartitionIndex(keyId)].WriteAsync(keyId, count, ifMatch, cancellationToken);
+
+    /// <summary>Where a key's row of an hour is: the hour (<see cref="QuotaWindow.Id"/>) and the key's partition of it.</summary>
+    public static string PartitionKey(QuotaWindow window, string keyId) => PartitionKeyOf(window, PartitionIndex(keyId));
+
+    private static string PartitionKeyOf(QuotaWindow window, int index) => window.Id + "-" + index.ToString("x", CultureInfo.InvariantCulture);
+
+    // A key id is a SHA-256 in hex, so its first digit spreads keys evenly; any other id still lands in a partition.
+    private static int PartitionIndex(string keyId) =>
+        keyId.Length == 0 ? 0 : char.IsAsciiHexDigit(keyId[0]) ? Convert.ToInt32(keyId[..1], 16) % Partitions : keyId[0] % Partitions;
+
+    private HourPartitions For(QuotaWindow window)
     {
-        var entity = new QuotaCounterEntity { PartitionKey = keyId, RowKey = window.Id, Count = count };
-        try
+        if (Volatile.Read(ref _current) is { } current && current.Window == window)
         {
-            return await InsertAsync(window, entity, cancellationToken);
+            return current;
         }
-        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.Conflict)
-        {
-            return null;
-        }
+
+        var table = tableService.GetTableClient(window.TableName(_tablePrefix));
+        var hour = new HourPartitions(window, table, [.. Enumerable.Range(0, Partitions)
+            .Select(index => new CounterPartition(table, PartitionKeyOf(window, index), _storeTimeout, timeProvider))]);
+        Volatile.Write(ref _current, hour);
+        return hour;
     }
 
-    /// <summary>Replaces the count if nobody changed it since <paramref name="ifMatch"/>; null when somebody did (412) or the row is gone.</summary>
-    public async Task<ETag?> TryReplaceAsync(string keyId, QuotaWindow window, long count, ETag ifMatch, CancellationToken cancellationToken = default)
-    {
-        var entity = new QuotaCounterEntity { PartitionKey = keyId, RowKey = window.Id, Count = count };
-        try
-        {
-            var response = await Table(window).UpdateEntityAsync(entity, ifMatch, TableUpdateMode.Replace, cancellationToken);
-            return response.Headers.ETag;
-        }
-        catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
-
-    private async Task<ETag?> InsertAsync(QuotaWindow window, QuotaCounterEntity entity, CancellationToken cancellationToken)
-    {
-        var table = Table(window);
-        try
-        {
-            return (await table.AddEntityAsync(entity, cancellationToken)).Headers.ETag;
-        }
-        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
-        {
-            // The first count of a UTC day creates that day's table; every later one finds it.
-            await table.CreateIfNotExistsAsync(cancellationToken);
-            return (await table.AddEntityAsync(entity, cancellationToken)).Headers.ETag;
-        }
-    }
-
-    private TableClient Table(QuotaWindow window)
-    {
-        var name = window.TableName(_tablePrefix);
-        if (Volatile.Read(ref _today) is { } today && today.Name == name)
-        {
-            return today.Client;
-        }
-
-        var table = new DayTable(name, tableService.GetTableClient(name));
-        Volatile.Write(ref _today, table);
-        return table.Client;
-    }
-
-    private sealed record DayTable(string Name, TableClient Client);
+    private sealed record HourPartitions(QuotaWindow Window, TableClient Table, CounterPartition[] Partitions);
 }

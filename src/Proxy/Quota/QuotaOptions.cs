@@ -28,16 +28,19 @@ public sealed class QuotaOptions
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Counter writes in flight at once in this process (each holds one for a round of one key's requests). Client
-    /// traffic alone must not be able to slow the store past <see cref="StoreTimeout"/> and so open the circuit (issue 12).
+    /// Counter writes waiting in or for a store call at once in this process (each holds one for a round of one key's
+    /// requests). The store calls themselves are bounded apart from this: one at a time per counter partition
+    /// (<see cref="QuotaCounterStore.Partitions"/>), each carrying up to 100 writes. Client traffic alone must not be able
+    /// to slow the store past <see cref="StoreTimeout"/> and so open the circuit (issue 12).
     /// </summary>
-    public int MaxConcurrentStoreWrites { get; set; } = 32;
+    public int MaxConcurrentStoreWrites { get; set; } = 256;
 
     /// <summary>
     /// Of those, the writes for keys this process holds no counter row of yet this hour: in pass-through mode any string
-    /// is a key, so made-up keys are the cheap way to make the store insert rows, and they get the smaller share.
+    /// is a key, so made-up keys are the cheap way to make the store insert rows, and they get half, so that known keys
+    /// keep being counted through a burst of new ones.
     /// </summary>
-    public int MaxConcurrentNewKeys { get; set; } = 8;
+    public int MaxConcurrentNewKeys { get; set; } = 128;
 
     /// <summary>Write rounds that may wait for a permit; beyond it, or after waiting <see cref="StoreTimeout"/>, a request is shed (503).</summary>
     public int StoreQueueLimit { get; set; } = 128;

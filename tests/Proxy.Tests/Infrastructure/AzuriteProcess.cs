@@ -26,6 +26,9 @@ internal sealed partial class AzuriteProcess : IAsyncDisposable
         TablePort = tablePort;
     }
 
+    /// <summary>The process started (with its children, the services), whose CPU time the benchmark reads.</summary>
+    public int ProcessId => _process.Id;
+
     public int BlobPort { get; }
 
     public int QueuePort { get; }

@@ -103,6 +103,118 @@ public sealed class QuotaLimiterTests(StandaloneHostFixture fixture, ITestOutput
     }
 
     [Fact]
+    public async Task AcquireAsync_ManyNewKeysAtOnce_ShareTransactionsAndEachKeyStaysExact()
+    {
+        // A table prefix of its own, so that the first transaction also creates the day's table.
+        using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, new FakeTimeProvider(s_halfMinuteBeforeEleven), new Dictionary<string, string?>
+        {
+            ["Proxy:Quota:TablePrefix"] = "batch" + Guid.NewGuid().ToString("N")[..12],
+        });
+        var limiter = harness.Get<QuotaLimiter>();
+        var keys = Enumerable.Range(0, 100).Select(_ => QuotaHarness.NewKeyId()).ToArray();
+
+        // Two requests per key, limit 1, all asked for before any write has answered (a plain loop: each call returns as
+        // soon as its write is queued), so that however slowly the machine runs, the keys' inserts wait together in their
+        // partitions. One call per key, as before, would be at least 100 transactions.
+        var pending = keys.SelectMany(key => Enumerable.Range(0, 2).Select(_ => (Key: key, Lease: limiter.AcquireAsync(key, 1).AsTask()))).ToList();
+        var leases = await Task.WhenAll(pending.Select(async request => (request.Key, Lease: await request.Lease)));
+
+        var transactions = harness.Transactions.Count;
+        output.WriteLine($"200 requests over 100 new keys asked at once, limit 1 each: {transactions} Table transactions ({transactions / 100.0:F2} per admitted request)");
+        Assert.All(leases.GroupBy(request => request.Key), key =>
+        {
+            Assert.Equal(1, key.Count(request => request.Lease.Decision == QuotaDecision.Admitted));
+            Assert.Equal(1, key.Count(request => request.Lease.Decision == QuotaDecision.Exhausted));
+        });
+        var stored = await Task.WhenAll(keys.Select(key => harness.Get<QuotaCounterStore>().ReadAsync(key, QuotaWindow.Containing(s_halfMinuteBeforeEleven))));
+        Assert.All(stored, row => Assert.Equal(1, row?.Count));
+        Assert.True(transactions < 100, $"{transactions} transactions for 100 new keys: their inserts were not batched");
+    }
+
+    [Fact]
+    public async Task AcquireAsync_TwoLimitersOnManyKeys_LoseConditionsInsideBatchesAndStillAdmitExactlyTheLimit()
+    {
+        var time = new FakeTimeProvider(s_halfMinuteBeforeEleven);
+        using var first = new QuotaHarness(fixture.Azurite.ConnectionString, time);
+        using var second = new QuotaHarness(fixture.Azurite.ConnectionString, time);
+        var keys = Enumerable.Range(0, 60).Select(_ => QuotaHarness.NewKeyId()).ToArray();
+
+        // Both processes write the same keys' rows at once, so some writes in a batch lose their condition to the other's.
+        var leases = await Task.WhenAll(keys.SelectMany(key => Enumerable.Range(0, 6).Select(i => (Key: key, Lease: Task.Run(() => (i % 2 == 0 ? first : second).Get<QuotaLimiter>().AcquireAsync(key, 3).AsTask()))))
+            .Select(async request => (request.Key, Lease: await request.Lease)));
+
+        Assert.All(leases.GroupBy(request => request.Key), key => Assert.Equal(3, key.Count(request => request.Lease.Decision == QuotaDecision.Admitted)));
+        Assert.All(leases, request => Assert.True(request.Lease.Decision is QuotaDecision.Admitted or QuotaDecision.Exhausted, request.Lease.Decision.ToString()));
+        var transactions = first.Transactions.Count + second.Transactions.Count;
+        output.WriteLine($"360 concurrent requests over 60 keys and two limiters, limit 3 each: {transactions} Table transactions ({transactions / 180.0:F2} per admitted request)");
+    }
+
+    [Fact]
+    public async Task AcquireAsync_BusyKeyWithALargeLimit_AdmitsFromAReserveAndGivesTheUnusedBack()
+    {
+        var time = new FakeTimeProvider(s_halfMinuteBeforeEleven);
+        using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, time);
+        var limiter = harness.Get<QuotaLimiter>();
+        var key = QuotaHarness.NewKeyId();
+        const int limit = 1_000_000;
+
+        // A burst makes the key busy; then one request at a time, each of which would cost a write without a reserve.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() => limiter.AcquireAsync(key, limit).AsTask())));
+        var beforeSequential = harness.Transactions.Count;
+        var sequential = new List<QuotaLease>();
+        for (var i = 0; i < 200; i++)
+        {
+            sequential.Add(await limiter.AcquireAsync(key, limit));
+        }
+
+        var sequentialTransactions = harness.Transactions.Count - beforeSequential;
+        var window = QuotaWindow.Containing(s_halfMinuteBeforeEleven);
+        var store = harness.Get<QuotaCounterStore>();
+        var storedWhileReserved = (await store.ReadAsync(key, window))?.Count;
+
+        // Unused for the return delay: the reserve is given back, and the row holds exactly the admissions. (A top-up still
+        // under way when the clock moves arms the return again, from its own landing: so the clock moves on until then.)
+        await Eventually.TrueAsync(async () =>
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            return (await store.ReadAsync(key, window))?.Count == 400;
+        }, TimeSpan.FromSeconds(10), "the unused reserve given back");
+
+        output.WriteLine($"200 concurrent then 200 one at a time, limit {limit}: {sequentialTransactions} Table transactions for the 200 one at a time; " +
+            $"stored while reserved: {storedWhileReserved}, after the return delay: 400");
+        Assert.All(burst.Concat(sequential), lease => Assert.Equal(QuotaDecision.Admitted, lease.Decision));
+        Assert.True(storedWhileReserved > 400, $"stored {storedWhileReserved}: nothing was reserved ahead of demand");
+        Assert.True(sequentialTransactions < 50, $"{sequentialTransactions} transactions for 200 requests admitted one at a time from a reserve");
+    }
+
+    [Fact]
+    public async Task AcquireAsync_TwoLimitersWithReserves_NeverAdmitMoreThanTheLimit_AndTheRowEndsExact()
+    {
+        var time = new FakeTimeProvider(s_halfMinuteBeforeEleven);
+        using var first = new QuotaHarness(fixture.Azurite.ConnectionString, time);
+        using var second = new QuotaHarness(fixture.Azurite.ConnectionString, time);
+        var key = QuotaHarness.NewKeyId();
+        const int limit = 2000;
+
+        var leases = await Task.WhenAll(Enumerable.Range(0, 3000).Select(i =>
+            Task.Run(() => (i % 2 == 0 ? first : second).Get<QuotaLimiter>().AcquireAsync(key, limit).AsTask())));
+        var admitted = leases.Count(lease => lease.Decision == QuotaDecision.Admitted);
+
+        var store = first.Get<QuotaCounterStore>();
+        var window = QuotaWindow.Containing(s_halfMinuteBeforeEleven);
+        await Eventually.TrueAsync(async () =>
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            return (await store.ReadAsync(key, window))?.Count == admitted;
+        }, TimeSpan.FromSeconds(10), "the stored count equal to the admissions once reserves are given back");
+
+        output.WriteLine($"3000 concurrent requests over two limiters, limit {limit}: {admitted} admitted, " +
+            $"{leases.Count(lease => lease.Decision == QuotaDecision.Exhausted)} refused");
+        Assert.InRange(admitted, 1, limit);
+        Assert.All(leases, lease => Assert.True(lease.Decision is QuotaDecision.Admitted or QuotaDecision.Exhausted, lease.Decision.ToString()));
+    }
+
+    [Fact]
     public async Task AcquireAsync_MoreNewKeysAtOnceThanAllowed_ShedsTheRestWithoutOpeningTheCircuit()
     {
         using var blackHole = new BlackHoleListener();

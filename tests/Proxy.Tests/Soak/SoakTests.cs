@@ -598,7 +598,7 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
             {
                 await foreach (var row in service.GetTableClient(day).QueryAsync<TableEntity>())
                 {
-                    if (keyIds.Contains(row.PartitionKey))
+                    if (keyIds.Contains(row.RowKey))
                     {
                         counts[row.PartitionKey + "/" + row.RowKey] = row.GetInt64("Count") ?? 0;
                     }
