@@ -26,13 +26,13 @@ internal sealed class CounterPartition(TableClient table, string partitionKey, T
     private bool _submitting;
 
     /// <summary>
-    /// Writes <paramref name="count"/> into the row <paramref name="rowKey"/>: an insert when <paramref name="ifMatch"/> is
+    /// Writes <paramref name="count"/> and <paramref name="writer"/> into the row <paramref name="rowKey"/>: an insert when <paramref name="ifMatch"/> is
     /// null, else a replace on that ETag. Returns the new ETag, or null when another writer was first (409, 412, or the row is
     /// gone). <paramref name="cancellationToken"/> ends the wait; a write not yet sent then is never sent.
     /// </summary>
-    public Task<ETag?> WriteAsync(string rowKey, long count, ETag? ifMatch, CancellationToken cancellationToken)
+    public Task<ETag?> WriteAsync(string rowKey, long count, string writer, ETag? ifMatch, CancellationToken cancellationToken)
     {
-        var write = new CounterWrite(new QuotaCounterEntity { PartitionKey = partitionKey, RowKey = rowKey, Count = count }, ifMatch, cancellationToken);
+        var write = new CounterWrite(new QuotaCounterEntity { PartitionKey = partitionKey, RowKey = rowKey, Count = count, Writer = writer }, ifMatch, cancellationToken);
         lock (_gate)
         {
             _pending.Add(write);

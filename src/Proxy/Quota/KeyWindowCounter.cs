@@ -288,7 +288,19 @@ internal sealed class KeyWindowCounter(
                 _refundsInWrite = refunds;
             }
 
-            var written = await store.TryWriteAsync(keyId, Window, newCount, etag, cancellationToken);
+            var writer = Guid.NewGuid().ToString("N");
+            var written = await store.TryWriteAsync(keyId, Window, newCount, writer, etag, cancellationToken);
+
+            // A lost condition is another writer's doing, or this write's own: the SDK sent it again after its answer was
+            // lost, and the first one had landed. Taken for another's, its refunds would be given twice.
+            if (written is null && await LearnAsync(cancellationToken) == writer)
+            {
+                lock (_gate)
+                {
+                    written = _etag;
+                }
+            }
+
             lock (_gate)
             {
                 _refundsInWrite = 0;
@@ -312,8 +324,7 @@ internal sealed class KeyWindowCounter(
                 return;
             }
 
-            // Another writer got there first: learn its count and ETag, then decide again.
-            await LearnAsync(cancellationToken);
+            // Another writer got there first: its count and ETag are learnt, so decide again.
         }
     }
 
@@ -341,7 +352,8 @@ internal sealed class KeyWindowCounter(
         }
     }
 
-    private async Task LearnAsync(CancellationToken cancellationToken)
+    /// <summary>Reads the stored count and its ETag into this counter; returns the write that set them.</summary>
+    private async Task<string?> LearnAsync(CancellationToken cancellationToken)
     {
         var stored = await store.ReadAsync(keyId, Window, cancellationToken);
         lock (_gate)
@@ -349,6 +361,8 @@ internal sealed class KeyWindowCounter(
             (_count, _etag) = stored is { } row ? (row.Count, row.ETag) : (0L, (ETag?)null);
             _learnedAt = timeProvider.GetTimestamp();
         }
+
+        return stored?.Writer;
     }
 
     /// <summary>Granted waiters get the counts after <paramref name="countBefore"/>, in order; the rest are refused.</summary>

@@ -15,4 +15,10 @@ public sealed class QuotaCounterEntity : ITableEntity
     public ETag ETag { get; set; }
 
     public long Count { get; set; }
+
+    /// <summary>
+    /// Which write set this count: a write whose answer was lost and that the storage SDK sent again finds its condition
+    /// gone because it landed the first time, and this tells it so (rather than that another writer was first).
+    /// </summary>
+    public string? Writer { get; set; }
 }

@@ -27,19 +27,20 @@ public sealed class QuotaCounterStore(TableServiceClient tableService, IOptions<
     // every admission. Around the top of the hour a write of the hour before makes its own again, which costs nothing more.
     private HourPartitions? _current;
 
-    /// <summary>The count and its ETag, or null when no request has been counted in this window yet.</summary>
-    public async Task<(long Count, ETag ETag)?> ReadAsync(string keyId, QuotaWindow window, CancellationToken cancellationToken = default)
+    /// <summary>The count, its ETag and the write that set it, or null when no request has been counted in this window yet.</summary>
+    public async Task<(long Count, ETag ETag, string? Writer)?> ReadAsync(string keyId, QuotaWindow window, CancellationToken cancellationToken = default)
     {
         var response = await For(window).Table.GetEntityIfExistsAsync<QuotaCounterEntity>(PartitionKey(window, keyId), keyId, cancellationToken: cancellationToken);
-        return response.HasValue && response.Value is { } entity ? (entity.Count, entity.ETag) : null;
+        return response.HasValue && response.Value is { } entity ? (entity.Count, entity.ETag, entity.Writer) : null;
     }
 
     /// <summary>
-    /// Writes <paramref name="count"/> as the key's count: the window's first when <paramref name="ifMatch"/> is null, else
-    /// only if nobody changed it since that ETag. Null when another writer was first (409, 412, or the row is gone).
+    /// Writes <paramref name="count"/> as the key's count, marked as <paramref name="writer"/>'s: the window's first when
+    /// <paramref name="ifMatch"/> is null, else only if nobody changed it since that ETag. Null when the condition failed (409,
+    /// 412, or the row is gone): another writer was first, or this write was, if the SDK sent it again after losing its answer.
     /// </summary>
-    public Task<ETag?> TryWriteAsync(string keyId, QuotaWindow window, long count, ETag? ifMatch, CancellationToken cancellationToken = default) =>
-        For(window).Partitions[PartitionIndex(keyId)].WriteAsync(keyId, count, ifMatch, cancellationToken);
+    public Task<ETag?> TryWriteAsync(string keyId, QuotaWindow window, long count, string writer, ETag? ifMatch, CancellationToken cancellationToken = default) =>
+        For(window).Partitions[PartitionIndex(keyId)].WriteAsync(keyId, count, writer, ifMatch, cancellationToken);
 
     /// <summary>Where a key's row of an hour is: the hour (<see cref="QuotaWindow.Id"/>) and the key's partition of it.</summary>
     public static string PartitionKey(QuotaWindow window, string keyId) => PartitionKeyOf(window, PartitionIndex(keyId));

@@ -22,6 +22,7 @@ internal sealed class QuotaHarness : IDisposable
             .Build();
         var options = new TableClientOptions();
         options.AddPolicy(Transactions, HttpPipelinePosition.PerRetry);
+        options.AddPolicy(LostAnswers, HttpPipelinePosition.PerRetry);
 
         var services = new ServiceCollection().AddLogging();
         services.AddProxy(configuration);
@@ -31,6 +32,9 @@ internal sealed class QuotaHarness : IDisposable
     }
 
     public TransactionCounter Transactions { get; } = new();
+
+    /// <summary>Loses the answers of writes the store applied, when armed; the SDK then sends them again.</summary>
+    public LostAnswerPolicy LostAnswers { get; } = new();
 
     public T Get<T>()
         where T : notnull => _services.GetRequiredService<T>();

@@ -80,6 +80,43 @@ public sealed class QuotaRefundTests(StandaloneHostFixture fixture, ITestOutputH
     }
 
     [Fact]
+    public async Task Settle_RefundWhoseAnswerWasLost_IsGivenBackOnceWhenTheRetryFindsItApplied()
+    {
+        using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, new FakeTimeProvider(s_quarterPastTen));
+        var limiter = harness.Get<QuotaLimiter>();
+        var key = QuotaHarness.NewKeyId();
+        const int limit = 4;
+        var leases = new List<QuotaLease>();
+        for (var i = 0; i < limit - 1; i++)
+        {
+            leases.Add(await limiter.AcquireAsync(key, limit));
+        }
+
+        // The store applies the write, its answer is lost, and the SDK sends it again: the retry finds its condition gone,
+        // because the first one landed. Taken for another writer's, the refund would be written again, a unit given twice.
+        harness.LostAnswers.LoseNextAnswers(1);
+        limiter.Settle(leases[0], Error(nameof(FailureKind.UpstreamError), 503));
+        var window = QuotaWindow.Containing(s_quarterPastTen);
+        var store = harness.Get<QuotaCounterStore>();
+        await Eventually.TrueAsync(async () => (await store.ReadAsync(key, window))?.Count == limit - 2, TimeSpan.FromSeconds(10), "the refund written");
+
+        // Long enough for the SDK's retry (its first delay is 0.8 s, with jitter) and what the limiter makes of its answer.
+        await Task.Delay(1500);
+
+        // Three counted, one given back: two more fit in the limit of four, and no third.
+        var after = new List<QuotaDecision>();
+        for (var i = 0; i < 3; i++)
+        {
+            after.Add((await limiter.AcquireAsync(key, limit)).Decision);
+        }
+
+        var stored = (await store.ReadAsync(key, window))?.Count;
+        output.WriteLine($"After {limit - 1} admissions and one refund whose answer was lost: {string.Join(", ", after)}; stored {stored}");
+        Assert.Equal([QuotaDecision.Admitted, QuotaDecision.Admitted, QuotaDecision.Exhausted], after);
+        Assert.Equal(limit, stored);
+    }
+
+    [Fact]
     public async Task Settle_RefundInAnotherProcess_IsSeenOnceTheRecheckIntervalHasPassed()
     {
         var time = new FakeTimeProvider(s_quarterPastTen);
