@@ -61,7 +61,11 @@ internal sealed class ProxyTransformer(
             }
             else if (IsUncompressedJson(proxyResponse))
             {
-                httpContext.Response.Body = new JsonUsageTail(httpContext.Response.Body);
+                // Disposed once the response is over, after TransformResponseTrailersAsync has read the usage: its window goes
+                // back to the pool.
+                var tail = new JsonUsageTail(httpContext.Response.Body);
+                httpContext.Response.Body = tail;
+                httpContext.Response.RegisterForDispose(tail);
             }
 
             return true;
