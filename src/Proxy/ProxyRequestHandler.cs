@@ -132,7 +132,7 @@ public sealed class ProxyRequestHandler
                 context.Response.RegisterForDispose(request.Body);
             }
 
-            var error = await _forwarder.ForwardAsync(context);
+            var error = _forwarder.Outcome(context, await _forwarder.SendAsync(context));
             if (error is not null)
             {
                 await _errorWriter.WriteAsync(context, error);

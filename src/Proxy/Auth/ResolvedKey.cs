@@ -4,6 +4,6 @@ namespace Proxy.Auth;
 
 /// <summary>
 /// Who a request is for: the key's hash, its tier, hourly request limit and its tier's hourly token limit (null: none);
-/// or why it is refused.
+/// or why it is refused. A struct: one is made for every request and only passed back to the handler.
 /// </summary>
-public sealed record ResolvedKey(string KeyId, string Tier, int? Limit, ProxyError? Error, long? TokenLimit = null);
+public readonly record struct ResolvedKey(string KeyId, string Tier, int? Limit, ProxyError? Error, long? TokenLimit = null);

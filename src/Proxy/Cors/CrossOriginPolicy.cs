@@ -36,29 +36,19 @@ internal sealed class CrossOriginPolicy
     public bool AllowsOrigin(HttpContext context) => _cors.EvaluatePolicy(context, _policy).IsOriginAllowed;
 
     /// <summary>
-    /// On every response, just before its headers go out: drops whatever CORS headers the upstream sent, and lets an
-    /// allowed page read the answer (errors included, so that it can show them); on a preflight's 204, these are the
-    /// preflight's own headers (allowed method, headers, max age).
+    /// Whether <paramref name="name"/> is a CORS header, which the proxy never copies from the upstream's answer: it is
+    /// taken out there (UpstreamResponseHeaders, as the upstream's headers are cleaned), before it could reach the client.
+    /// </summary>
+    public static bool IsCorsHeader(string name) => name.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// On every response, just before its headers go out: lets an allowed page read the answer (errors included, so that
+    /// it can show them); on a preflight's 204, these are the preflight's own headers (allowed method, headers, max age).
+    /// The upstream's own CORS headers are not among the response's by then (<see cref="IsCorsHeader"/>): dropping them
+    /// here would mean enumerating the response's headers, which boxes their enumerator on every response.
     /// </summary>
     public void ApplyToResponse(HttpContext context)
     {
-        // One pass over the headers, and a list only when the upstream sent one of these: Keys would copy every
-        // name into a new collection on every response.
-        var headers = context.Response.Headers;
-        List<string>? upstreamCors = null;
-        foreach (var header in headers)
-        {
-            if (header.Key.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase))
-            {
-                (upstreamCors ??= []).Add(header.Key);
-            }
-        }
-
-        foreach (var name in upstreamCors ?? [])
-        {
-            headers.Remove(name);
-        }
-
         if (context.Request.Headers.ContainsKey("Origin"))
         {
             _cors.ApplyResult(_cors.EvaluatePolicy(context, _policy), context.Response);

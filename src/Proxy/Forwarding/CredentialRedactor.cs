@@ -8,7 +8,8 @@ namespace Proxy.Forwarding;
 /// the credential it got ("Incorrect API key provided: sk-…") would otherwise have the proxy pass it on to the client,
 /// the failure record and the log; every value taken from the upstream for those goes through <see cref="Redact"/>.
 /// </summary>
-internal sealed class CredentialRedactor
+/// <remarks>A struct: made for every answer and only passed along, it needs no object of its own on the heap.</remarks>
+internal readonly struct CredentialRedactor
 {
     public const string Redacted = "[redacted]";
 

@@ -57,11 +57,15 @@ internal sealed class ProxyTransformer(
             SetUpstreamRequestId(httpContext, request, upstreamRequestId);
             if (IsEventStream(httpContext.Response))
             {
-                WatchForErrorEvents(httpContext, request, proxyResponse.Content.Headers.ContentEncoding.LastOrDefault(), redactor);
+                WatchForErrorEvents(httpContext, request, LastContentCoding(httpContext.Response), redactor);
             }
-            else if (IsUncompressedJson(proxyResponse))
+            else if (IsUncompressedJson(httpContext.Response))
             {
-                httpContext.Response.Body = new JsonUsageTail(httpContext.Response.Body);
+                // Disposed once the response is over, after TransformResponseTrailersAsync has read the usage: its window goes
+                // back to the pool.
+                var tail = new JsonUsageTail(httpContext.Response.Body);
+                httpContext.Response.Body = tail;
+                httpContext.Response.RegisterForDispose(tail);
             }
 
             return true;
@@ -99,22 +103,78 @@ internal sealed class ProxyTransformer(
     /// Whether the media type YARP has just copied to the response is <c>text/event-stream</c> (parameters aside), read as
     /// the string it already is: <c>HttpContentHeaders.ContentType</c> would parse a new header object on every response.
     /// </summary>
-    private static bool IsEventStream(HttpResponse response)
+    private static bool IsEventStream(HttpResponse response) => MediaType(response).SequenceEqual("text/event-stream");
+
+    /// <summary>
+    /// A JSON answer whose tokens can be read from its end; a compressed one passes unread (its tokens are not counted).
+    /// Read from the strings YARP has copied to the response, as <see cref="IsEventStream"/> is, instead of parsing the
+    /// upstream's <c>Content-Type</c> and <c>Content-Encoding</c> into header objects on every answer. A list where one
+    /// media type belongs is no media type; an encoding that is not <c>identity</c>, well-formed or not, is compressed.
+    /// </summary>
+    private static bool IsUncompressedJson(HttpResponse response)
     {
-        var contentType = response.Headers.ContentType;
-        if (contentType.Count != 1 || contentType[0] is not { } value)
+        var mediaType = MediaType(response);
+        if (!mediaType.Contains("json", StringComparison.OrdinalIgnoreCase) || mediaType.Contains(','))
         {
             return false;
         }
 
-        var parameters = value.IndexOf(';', StringComparison.Ordinal);
-        return (parameters < 0 ? value.AsSpan() : value.AsSpan(0, parameters)).Trim().SequenceEqual("text/event-stream");
+        foreach (var encodings in response.Headers.ContentEncoding)
+        {
+            var list = encodings.AsSpan();
+            foreach (var range in list.Split(','))
+            {
+                var coding = list[range].Trim();
+                if (!coding.IsEmpty && !coding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
-    /// <summary>A JSON answer whose tokens can be read from its end; a compressed one passes unread (its tokens are not counted).</summary>
-    private static bool IsUncompressedJson(HttpResponseMessage response) =>
-        response.Content.Headers.ContentType?.MediaType is { } mediaType && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase)
-        && response.Content.Headers.ContentEncoding.All(encoding => encoding.Equals("identity", StringComparison.OrdinalIgnoreCase));
+    /// <summary>
+    /// The last content coding the upstream applied (what a watcher must undo first), from the copied <c>Content-Encoding</c>
+    /// values as <see cref="IsUncompressedJson"/> reads them; null when there is none. A lone coding is the header's own
+    /// string, without a copy.
+    /// </summary>
+    private static string? LastContentCoding(HttpResponse response)
+    {
+        var encodings = response.Headers.ContentEncoding;
+        for (var i = encodings.Count - 1; i >= 0; i--)
+        {
+            var list = encodings[i] ?? string.Empty;
+            var end = list.Length;
+            while (end > 0)
+            {
+                var start = list.LastIndexOf(',', end - 1) + 1;
+                var coding = list.AsSpan(start, end - start).Trim();
+                if (!coding.IsEmpty)
+                {
+                    return coding.Length == list.Length ? list : coding.ToString();
+                }
+
+                end = start - 1;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The response's one media type, parameters aside; empty when it has none or several <c>Content-Type</c> values.</summary>
+    private static ReadOnlySpan<char> MediaType(HttpResponse response)
+    {
+        var contentType = response.Headers.ContentType;
+        if (contentType.Count != 1 || contentType[0] is not { } value)
+        {
+            return default;
+        }
+
+        var parameters = value.IndexOf(';', StringComparison.Ordinal);
+        return (parameters < 0 ? value.AsSpan() : value.AsSpan(0, parameters)).Trim();
+    }
 
     /// <summary>
     /// Once the whole body has been copied, a compressed stream's watcher has read the last of it: an error event at the

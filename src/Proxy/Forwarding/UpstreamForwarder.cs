@@ -51,12 +51,21 @@ internal sealed class UpstreamForwarder : IDisposable
         _invoker = new HttpMessageInvoker(UpstreamHandler.Create(_upstream.ConnectTimeout), disposeHandler: true);
     }
 
-    /// <summary>Forwards the request and copies the answer back; returns the failure, or null when there was none.</summary>
-    public async Task<ProxyError?> ForwardAsync(HttpContext context)
+    /// <summary>
+    /// Forwards the request and copies the answer back; <see cref="Outcome"/> then says how it failed. Two calls rather
+    /// than one async method, so that the handler's await is on YARP's own task: a method of this class awaiting it would
+    /// box a state machine of its own on every request.
+    /// </summary>
+    public ValueTask<ForwarderError> SendAsync(HttpContext context)
+    {
+        ProxyRequestFeature.Get(context).UpstreamStartTimestamp = _timeProvider.GetTimestamp();
+        return _forwarder.SendAsync(context, _destinationPrefix, _invoker, _requestConfig, _transformer);
+    }
+
+    /// <summary>Once <see cref="SendAsync"/> has finished: the failure, or null when there was none.</summary>
+    public ProxyError? Outcome(HttpContext context, ForwarderError error)
     {
         var request = ProxyRequestFeature.Get(context);
-        request.UpstreamStartTimestamp = _timeProvider.GetTimestamp();
-        var error = await _forwarder.SendAsync(context, _destinationPrefix, _invoker, _requestConfig, _transformer);
         var elapsed = _timeProvider.GetElapsedTime(request.UpstreamStartTimestamp);
         if (error == ForwarderError.None)
         {

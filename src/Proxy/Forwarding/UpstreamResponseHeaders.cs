@@ -1,12 +1,14 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Proxy.Cors;
 
 namespace Proxy.Forwarding;
 
 /// <summary>
-/// Cleans the upstream's response headers in place, before YARP copies them to the client: a credential the upstream
-/// echoed is redacted, and a value with bytes outside visible ASCII is percent-encoded (<see cref="VisibleAscii"/>)
-/// instead of making Kestrel throw and the client get a 502 for a response that succeeded, and was billed.
+/// Cleans the upstream's response headers in place, before YARP copies them to the client: its CORS headers are taken
+/// out (<see cref="CrossOriginPolicy.IsCorsHeader"/>), a credential the upstream echoed is redacted, and a value with
+/// bytes outside visible ASCII is percent-encoded (<see cref="VisibleAscii"/>) instead of making Kestrel throw and the
+/// client get a 502 for a response that succeeded, and was billed.
 /// </summary>
 internal static class UpstreamResponseHeaders
 {
@@ -18,11 +20,17 @@ internal static class UpstreamResponseHeaders
 
     private static void Clean(HttpHeaders headers, CredentialRedactor redactor)
     {
-        // Runs on every response: a header that needs nothing (almost all of them) costs a scan and no allocation.
-        List<(string Name, string[] Values)>? replaced = null;
+        // Runs on every response: a header that needs nothing (almost all of them) costs a scan and no allocation; the
+        // non-validated view enumerates with a struct, unlike the client's response headers later.
+        List<(string Name, string[]? Values)>? replaced = null;
         foreach (var (name, values) in headers.NonValidated)
         {
-            if (NeedsCleaning(values, redactor))
+            if (CrossOriginPolicy.IsCorsHeader(name))
+            {
+                // Which pages may read the answer is the proxy operator's decision, not the upstream's.
+                (replaced ??= []).Add((name, null));
+            }
+            else if (NeedsCleaning(values, redactor))
             {
                 var cleaned = new string[values.Count];
                 var i = 0;
@@ -35,10 +43,18 @@ internal static class UpstreamResponseHeaders
             }
         }
 
-        foreach (var (name, values) in replaced ?? [])
+        if (replaced is null)
+        {
+            return;
+        }
+
+        foreach (var (name, values) in replaced)
         {
             headers.Remove(name);
-            headers.TryAddWithoutValidation(name, values);
+            if (values is not null)
+            {
+                headers.TryAddWithoutValidation(name, values);
+            }
         }
     }
 

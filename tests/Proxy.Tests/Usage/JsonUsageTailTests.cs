@@ -35,6 +35,79 @@ public sealed class JsonUsageTailTests
         Assert.Equal(new TokenUsage(17, 23), usage);
     }
 
+    /// <summary>
+    /// The proxy reads the usage once the body has gone by, and the window goes back to the pool when the response's
+    /// disposables run: read before that it is the body's; read after it there is none, and a late write still reaches
+    /// the client, unwatched.
+    /// </summary>
+    [Fact]
+    public async Task UsageReadAfterTheBodyEnds_IsTheBodys_AndAfterDisposeThereIsNone()
+    {
+        var body = Answer(new string('x', 2 * JsonUsageTail.TailLength), prompt: 17, completion: 23);
+        using var client = new MemoryStream();
+        var tail = new JsonUsageTail(client);
+        await tail.WriteAsync(body.AsMemory(0, 1000));
+        await tail.WriteAsync(body.AsMemory(1000));
+
+        Assert.True(tail.TryReadUsage(out var usage));
+        Assert.Equal(new TokenUsage(17, 23), usage);
+
+        // A second read (the window was rotated in place by the first) finds the same.
+        Assert.True(tail.TryReadUsage(out usage));
+        Assert.Equal(new TokenUsage(17, 23), usage);
+
+        tail.Dispose();
+        tail.Dispose();
+        Assert.False(tail.TryReadUsage(out usage));
+        Assert.Equal(default, usage);
+
+        await tail.WriteAsync("late"u8.ToArray());
+        Assert.Equal(body.Concat("late"u8.ToArray()), client.ToArray());
+        Assert.False(tail.TryReadUsage(out _));
+    }
+
+    /// <summary>A window read mid-body keeps its order: what is written after the read still ends up as the tail.</summary>
+    [Fact]
+    public async Task WritesAfterARead_StillMakeTheTail()
+    {
+        var body = Answer(new string('y', JsonUsageTail.TailLength + 123), prompt: 3, completion: 4);
+        using var client = new MemoryStream();
+        await using var tail = new JsonUsageTail(client);
+        var split = body.Length - 300;
+        await tail.WriteAsync(body.AsMemory(0, split));
+        Assert.False(tail.TryReadUsage(out _));
+
+        await tail.WriteAsync(body.AsMemory(split));
+        Assert.True(tail.TryReadUsage(out var usage));
+        Assert.Equal(new TokenUsage(3, 4), usage);
+        Assert.Equal(body, client.ToArray());
+    }
+
+    /// <summary>
+    /// A pooled window comes back with the last response's bytes in it: a short answer without usage that gets it next
+    /// must not be credited with the earlier answer's tokens, and an answer with no body has no usage.
+    /// </summary>
+    [Fact]
+    public async Task AReusedWindow_DoesNotCarryTheLastAnswersUsage()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            using var first = new JsonUsageTail(Stream.Null);
+            await first.WriteAsync(Answer(new string('z', JsonUsageTail.TailLength), prompt: 17, completion: 23));
+            Assert.True(first.TryReadUsage(out _));
+        }
+
+        using var empty = new JsonUsageTail(Stream.Null);
+        Assert.False(empty.TryReadUsage(out _));
+
+        using var second = new JsonUsageTail(Stream.Null);
+        await second.WriteAsync("{\"choices\":[]}"u8.ToArray());
+        Assert.False(second.TryReadUsage(out _));
+    }
+
+    private static byte[] Answer(string content, long prompt, long completion) => Encoding.UTF8.GetBytes(
+        $"{{\"choices\":[{{\"message\":{{\"content\":\"{content}\"}}}}],\"usage\":{{\"prompt_tokens\":{prompt},\"completion_tokens\":{completion}}}}}");
+
     [Theory]
     [InlineData("{\"choices\":[],\"usage\":null}")]
     [InlineData("{\"message\":\"say \\\"usage\\\": {\\\"prompt_tokens\\\": 9}\"}")]
