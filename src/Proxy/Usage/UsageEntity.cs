@@ -5,8 +5,11 @@ using Azure.Data.Tables;
 namespace Proxy.Usage;
 
 /// <summary>
-/// One instance's totals for one key and hour: partition = the hour (<c>yyyyMMddHH</c>, UTC), row = <c>{keyId}_{instanceId}</c>.
-/// Only the instance named in the row key writes it, always its absolute totals, so a retried write changes nothing.
+/// One instance's totals for one key and hour: partition = the hour (<c>yyyyMMddHH</c>, UTC) and the key id's first hex
+/// digit (<c>yyyyMMddHH-x</c>), row = <c>{keyId}_{instanceId}</c>. Only the instance named in the row key writes it, always
+/// its absolute totals, so a retried write changes nothing. An hour's rows are spread over sixteen partitions, not one:
+/// every instance flushes every active key of the hour, and one partition takes about 2,000 entities a second on Azure
+/// Storage (Azurite scans a partition's rows on every upsert), so one partition per hour was the ledger's ceiling.
 /// </summary>
 public sealed class UsageEntity : ITableEntity
 {
@@ -51,12 +54,18 @@ public sealed class UsageEntity : ITableEntity
     /// <summary>The <see cref="LatencySummary"/> bucket counts, comma-separated.</summary>
     public string? LatencyBuckets { get; set; }
 
-    public static string PartitionOf(DateTimeOffset hour) => hour.ToUniversalTime().ToString(HourFormat, CultureInfo.InvariantCulture);
+    /// <summary>The hour part of every partition key of <paramref name="hour"/>; partition keys of later hours sort after it.</summary>
+    public static string HourOf(DateTimeOffset hour) => hour.ToUniversalTime().ToString(HourFormat, CultureInfo.InvariantCulture);
+
+    /// <summary>Where a key's rows of an hour are. A key id is a SHA-256 in hex; any other id lands in the first partition.</summary>
+    public static string PartitionOf(DateTimeOffset hour, string keyId) =>
+        HourOf(hour) + "-" + (keyId.Length > 0 && char.IsAsciiHexDigit(keyId[0]) ? char.ToLowerInvariant(keyId[0]) : '0');
 
     public static string RowOf(string keyId, string instanceId) => keyId + "_" + instanceId;
 
+    // Rows written before the hour was split (partition = the hour alone) read the same.
     public DateTimeOffset Hour =>
-        DateTimeOffset.ParseExact(PartitionKey, HourFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+        DateTimeOffset.ParseExact(PartitionKey.AsSpan(0, HourFormat.Length), HourFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     public UsageHour ToHour() => new(
         KeyId, Hour, Requests, Succeeded, FailedClient, FailedUpstream, FailedProxy, Refused, PromptTokens, CompletionTokens, RequestBytes, ResponseBytes,
@@ -64,7 +73,7 @@ public sealed class UsageEntity : ITableEntity
 
     public static UsageEntity From(UsageHour hour, string instanceId) => new()
     {
-        PartitionKey = PartitionOf(hour.Hour),
+        PartitionKey = PartitionOf(hour.Hour, hour.KeyId),
         RowKey = RowOf(hour.KeyId, instanceId),
         KeyId = hour.KeyId,
         Requests = hour.Requests,

@@ -95,7 +95,7 @@ internal sealed class UsageFlushService(
         var deleted = await table.DeleteBeforeAsync(oldestKept, cancellationToken);
         if (deleted > 0)
         {
-            var hour = UsageEntity.PartitionOf(oldestKept);
+            var hour = UsageEntity.HourOf(oldestKept);
             UsageLog.Purged(logger, deleted, hour);
         }
     }

@@ -22,7 +22,8 @@ public sealed class UsageTable(TableServiceClient tableService, IOptions<UsageOp
     /// </summary>
     public async Task<IReadOnlyList<UsageHour>> ReadAsync(DateTimeOffset from, DateTimeOffset to, string? keyId, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {UsageEntity.PartitionOf(from)} and PartitionKey le {UsageEntity.PartitionOf(to)}");
+        // Every partition of the hours from..to, "yyyyMMddHH-x" (and "yyyyMMddHH", as rows were first written): '~' sorts after them.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {UsageEntity.HourOf(from)} and PartitionKey lt {UsageEntity.HourOf(to) + "~"}");
         if (!string.IsNullOrEmpty(keyId))
         {
             // Row keys are "{keyId}_{instanceId}" of hex ids; '~' sorts after every character they hold.
@@ -30,13 +31,13 @@ public sealed class UsageTable(TableServiceClient tableService, IOptions<UsageOp
             filter += " and " + TableClient.CreateQueryFilter($"RowKey ge {prefix} and RowKey lt {prefix + "~"}");
         }
 
-        var sums = new Dictionary<(string Partition, string KeyId), UsageHour>();
+        var sums = new Dictionary<(DateTimeOffset Hour, string KeyId), UsageHour>();
         try
         {
             await foreach (var row in _table.QueryAsync<UsageEntity>(filter, cancellationToken: cancellationToken))
             {
                 var hour = row.ToHour();
-                var id = (row.PartitionKey, row.KeyId);
+                var id = (row.Hour, row.KeyId);
                 sums[id] = sums.TryGetValue(id, out var sum) ? Add(sum, hour) : hour;
             }
         }
@@ -51,13 +52,13 @@ public sealed class UsageTable(TableServiceClient tableService, IOptions<UsageOp
 
     /// <summary>
     /// The prompt and completion tokens that instances other than <paramref name="exceptInstance"/> have written for
-    /// <paramref name="keyId"/> (a whole id) in <paramref name="hour"/>: one query of one partition's rows of that key.
+    /// <paramref name="keyId"/> (a whole id) in <paramref name="hour"/>: one query of that key's rows in its partition.
     /// </summary>
     internal async Task<long> ReadOthersTokensAsync(string keyId, DateTimeOffset hour, string exceptInstance, CancellationToken cancellationToken)
     {
         // Row keys are "{keyId}_{instanceId}" of hex ids; '~' sorts after every character they hold.
         var prefix = keyId + "_";
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {UsageEntity.PartitionOf(hour)} and RowKey ge {prefix} and RowKey lt {prefix + "~"}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {UsageEntity.PartitionOf(hour, keyId)} and RowKey ge {prefix} and RowKey lt {prefix + "~"}");
         var own = UsageEntity.RowOf(keyId, exceptInstance);
         var tokens = 0L;
         try
@@ -101,7 +102,7 @@ public sealed class UsageTable(TableServiceClient tableService, IOptions<UsageOp
     /// <summary>Deletes the rows of hours before <paramref name="oldestKept"/>, a partition at a time; returns how many.</summary>
     internal async Task<int> DeleteBeforeAsync(DateTimeOffset oldestKept, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey lt {UsageEntity.PartitionOf(oldestKept)}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey lt {UsageEntity.HourOf(oldestKept)}");
         var deleted = 0;
         try
         {
