@@ -21,4 +21,11 @@ public static class ApiKeyHash
     }
 
     public static string Prefix(string keyId) => keyId.Length > ShortLength ? keyId[..ShortLength] : keyId;
+
+    /// <summary>
+    /// The id's first hex digit, 0 to 15: what spreads the rows of many keys over the partitions of one hour (the quota's
+    /// counters, the usage ledger). A hash's digits are uniform; any other id still gets a digit, from its first character.
+    /// </summary>
+    public static int FirstDigit(string keyId) =>
+        keyId.Length == 0 ? 0 : char.IsAsciiHexDigit(keyId[0]) ? Convert.ToInt32(keyId[..1], 16) : keyId[0] % 16;
 }

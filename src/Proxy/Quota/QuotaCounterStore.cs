@@ -2,6 +2,7 @@ using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
+using Proxy.Auth;
 
 namespace Proxy.Quota;
 
@@ -47,9 +48,7 @@ public sealed class QuotaCounterStore(TableServiceClient tableService, IOptions<
 
     private static string PartitionKeyOf(QuotaWindow window, int index) => window.Id + "-" + index.ToString("x", CultureInfo.InvariantCulture);
 
-    // A key id is a SHA-256 in hex, so its first digit spreads keys evenly; any other id still lands in a partition.
-    private static int PartitionIndex(string keyId) =>
-        keyId.Length == 0 ? 0 : char.IsAsciiHexDigit(keyId[0]) ? Convert.ToInt32(keyId[..1], 16) % Partitions : keyId[0] % Partitions;
+    private static int PartitionIndex(string keyId) => ApiKeyHash.FirstDigit(keyId) % Partitions;
 
     private HourPartitions For(QuotaWindow window)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using Proxy.Auth;
 
 namespace Proxy.Usage;
 
@@ -57,9 +58,9 @@ public sealed class UsageEntity : ITableEntity
     /// <summary>The hour part of every partition key of <paramref name="hour"/>; partition keys of later hours sort after it.</summary>
     public static string HourOf(DateTimeOffset hour) => hour.ToUniversalTime().ToString(HourFormat, CultureInfo.InvariantCulture);
 
-    /// <summary>Where a key's rows of an hour are. A key id is a SHA-256 in hex; any other id lands in the first partition.</summary>
+    /// <summary>Where a key's rows of an hour are: the hour and the key id's first hex digit.</summary>
     public static string PartitionOf(DateTimeOffset hour, string keyId) =>
-        HourOf(hour) + "-" + (keyId.Length > 0 && char.IsAsciiHexDigit(keyId[0]) ? char.ToLowerInvariant(keyId[0]) : '0');
+        HourOf(hour) + "-" + ApiKeyHash.FirstDigit(keyId).ToString("x", CultureInfo.InvariantCulture);
 
     public static string RowOf(string keyId, string instanceId) => keyId + "_" + instanceId;
 

@@ -37,7 +37,7 @@ public sealed class UsageTable(TableServiceClient tableService, IOptions<UsageOp
             await foreach (var row in _table.QueryAsync<UsageEntity>(filter, cancellationToken: cancellationToken))
             {
                 var hour = row.ToHour();
-                var id = (row.Hour, row.KeyId);
+                var id = (hour.Hour, hour.KeyId);
                 sums[id] = sums.TryGetValue(id, out var sum) ? Add(sum, hour) : hour;
             }
         }

@@ -29,7 +29,7 @@ public sealed class UsageTableTests(StandaloneHostFixture fixture)
         await usage.WriteAsync([.. keys.Select(key => UsageEntity.From(Hour(key, hour, requests: 3), "instance-a"))], CancellationToken.None);
         var table = service.GetTableClient(tableName);
         var old = UsageEntity.From(Hour(keys[0], hour, requests: 4), "instance-old");
-        old.PartitionKey = hour.ToString(UsageEntity.HourFormat, System.Globalization.CultureInfo.InvariantCulture);
+        old.PartitionKey = UsageEntity.HourOf(hour);
         await table.AddEntityAsync(old);
 
         var partitions = new List<string>();
