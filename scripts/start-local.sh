@@ -15,6 +15,8 @@ Starts Azurite (ports 10000-10002, data in .azurite/) and the proxy on http://12
   PORT                 the proxy's port
   AzureWebJobsStorage  use this storage account instead; no Azurite is started
   AZURITE_LOCATION     where Azurite keeps its data (default: .azurite/ in the repository)
+  AZURITE_BLOB_PORT, AZURITE_QUEUE_PORT, AZURITE_TABLE_PORT
+                       Azurite's ports (default 10000, 10001, 10002)
 Settings: local.settings.json, overridden by the environment. Ctrl+C stops everything.
 USAGE
     exit 0
@@ -28,6 +30,8 @@ esac
 
 source "$(dirname "${BASH_SOURCE[0]}")/azurite.sh"
 cd "$repo_root"
+port="${PORT:-7071}"
+require_port PORT "$port"
 
 [ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
 if [ -n "${AzureWebJobsStorage:-}" ]; then
@@ -35,9 +39,12 @@ if [ -n "${AzureWebJobsStorage:-}" ]; then
   echo "Storage: AzureWebJobsStorage from the environment (not shown); no Azurite started."
 else
   start_azurite
-  echo "Storage: AzureWebJobsStorage=UseDevelopmentStorage=true (for proxy-cli and Azure Storage Explorer too)."
+  if [ "$AzureWebJobsStorage" = "UseDevelopmentStorage=true" ]; then
+    echo "Storage: AzureWebJobsStorage=UseDevelopmentStorage=true (for proxy-cli and Azure Storage Explorer too)."
+  else
+    echo "Storage: Azurite's development account on the ports above (for proxy-cli: its connection string with those endpoints)."
+  fi
 fi
-port="${PORT:-7071}"
 
 if func_path="$(command -v func)"; then
   # Core Tools, or another launcher of the Functions host: say which, since they differ.

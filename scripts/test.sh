@@ -1,11 +1,33 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: builds everything in Release, then runs the xunit tests, which start
-# their own Azurite (the repository's pinned npm package), fake upstreams and proxy processes
-# on free loopback ports, and stop them afterwards. The end-to-end tests run on both hosts: the
-# standalone host, and the Functions app under `func start` with the `func` found on PATH (Azure
-# Functions Core Tools, or another launcher of the Functions host). Without one, the Functions-host
-# tests are left out, saying so; under CI (CI set) that is an error, never a silent skip.
+# Runs the test suite in its layers: builds everything in Release, then runs the xunit tests, which use one Azurite of the
+# run (the repository's pinned npm package), fake upstreams and proxies on free loopback ports, and stop them afterwards.
+#
+#   scripts/test.sh               the fast layers, 1 and 2: what .ci/run runs and every change is checked with
+#   scripts/test.sh --in-process  layer 1: pure classes and the core inside the test process, classes side by side
+#   scripts/test.sh --end-to-end  layer 2: both hosts' own processes end to end, one test at a time per host
+#   scripts/test.sh --slow        layer 3: load, soak, memory, long outages, the Functions-host runs of host-independent specs
+#   scripts/test.sh --all         all three
+#
+# The Functions-host tests run the Functions app under `func start` with the `func` found on PATH (Azure Functions Core
+# Tools, or another launcher of the Functions host). Without one, they are left out, saying so; under CI (CI set) that is
+# an error, never a silent skip.
 set -euo pipefail
+case "${1:-}" in
+  "") layer="Layer!=Slow" ;;
+  --in-process) layer="Layer!=Slow&Layer!=EndToEnd" ;;
+  --end-to-end) layer="Layer=EndToEnd" ;;
+  --slow) layer="Layer=Slow" ;;
+  --all) layer="" ;;
+  -h | --help)
+    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    exit 0
+    ;;
+  *)
+    echo "Unknown argument '$1'; see scripts/test.sh --help" >&2
+    exit 2
+    ;;
+esac
+
 source "$(dirname "${BASH_SOURCE[0]}")/azurite.sh"
 cd "$repo_root"
 
@@ -29,7 +51,7 @@ ensure_debian_package chromium "the report test"
 # The metrics test scrapes the standalone host with a real Prometheus, which it starts on loopback.
 ensure_debian_package prometheus "the metrics test"
 
-filter=()
+host=""
 if func_path="$(command -v func)"; then
   echo "Functions-host tests: func is $func_path ($(func --version 2>/dev/null | head -n 1))"
 elif [ -n "${CI:-}" ]; then
@@ -37,8 +59,12 @@ elif [ -n "${CI:-}" ]; then
   exit 1
 else
   echo "No func on PATH: skipping the Functions-host tests (install Azure Functions Core Tools to run them)."
-  filter=(--filter "Host!=Functions")
+  host="Host!=Functions"
 fi
+
+filter=()
+expression="${layer}${layer:+${host:+&}}${host}"
+[ -z "$expression" ] || filter=(--filter "$expression")
 
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT

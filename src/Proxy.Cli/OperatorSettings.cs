@@ -11,8 +11,11 @@ namespace Proxy.Cli;
 /// </summary>
 internal static class OperatorSettings
 {
-    /// <summary>The settings, or null after writing to <paramref name="error"/> what is wrong and how to fix it.</summary>
-    public static IConfiguration? Load(FileInfo? settingsFile, string currentDirectory, TextWriter error)
+    /// <summary>
+    /// The settings, or null after writing to <paramref name="error"/> what is wrong and how to fix it. The process's
+    /// environment variables are read unless <paramref name="environment"/> stands for them.
+    /// </summary>
+    public static IConfiguration? Load(FileInfo? settingsFile, string currentDirectory, IReadOnlyDictionary<string, string>? environment, TextWriter error)
     {
         if (settingsFile is { Exists: false })
         {
@@ -34,7 +37,16 @@ internal static class OperatorSettings
             builder.AddConfiguration(below);
         }
 
-        builder.AddEnvironmentVariables();
+        if (environment is null)
+        {
+            builder.AddEnvironmentVariables();
+        }
+        else
+        {
+            // As the environment-variable provider reads them: a double underscore separates a section's parts.
+            builder.AddInMemoryCollection(environment.Select(variable =>
+                KeyValuePair.Create(variable.Key.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal), (string?)variable.Value)));
+        }
         if (above is not null)
         {
             builder.AddConfiguration(above);

@@ -1,4 +1,3 @@
-using Proxy;
 using Proxy.Hosting;
 using Proxy.Standalone;
 
@@ -16,23 +15,4 @@ if (args.Any(argument => argument is "--help" or "-h" or "-?"))
     return 0;
 }
 
-return HostStartup.Run(() =>
-{
-    var builder = WebApplication.CreateSlimBuilder(args);
-    LocalSettingsConfigurationSource.AddBelowEnvironment(builder.Configuration);
-    builder.Logging.AddProxyConsole(builder.Configuration);
-
-    // The console lifetime's own lines ("Application started", "Application is shutting down...") are replaced by the
-    // proxy's start and stop lines (events 1100, 1101): the lifetime writes its stopping line even when the host never
-    // started, after the one line that says why.
-    builder.Services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
-    builder.Services.AddProxy(builder.Configuration);
-    builder.Services.AddEdgeConnectionHandling(builder.Configuration);
-    builder.Services.AddHostedService<QuotaRetentionService>();
-    builder.Services.AddHostedService<FailureArchiveService>();
-    PrometheusEndpoint.AddTo(builder.Services, builder.Configuration);
-
-    var app = builder.Build();
-    app.Run(app.Services.GetRequiredService<ProxyRequestHandler>().HandleAsync);
-    return app;
-}, Console.Error);
+return HostStartup.Run(() => StandaloneApp.Build(StandaloneApp.CreateBuilder(args)), Console.Error);

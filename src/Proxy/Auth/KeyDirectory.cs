@@ -26,6 +26,9 @@ public sealed class KeyDirectory
     /// <summary>Whether the table has been read once since start: until it has, a request waits for a read and gets 503 when it fails.</summary>
     public bool HasRead => _copy.Current is not null;
 
+    /// <summary>When the copy in use was read; null until the table has been read once.</summary>
+    public DateTimeOffset? ReadAt => _copy.ReadAt;
+
     /// <summary>
     /// The record of <paramref name="keyId"/>: found, not registered, or unknown because the table has never
     /// been read and cannot be now. Only the first read waits, and <paramref name="cancellationToken"/> ends that wait

@@ -18,12 +18,17 @@ internal sealed class TableCopy<T>(
     private T? _current;
     private bool _requestWaits;
 
-    // Touched only by the one read running, so they need no lock.
-    private DateTimeOffset? _readAt;
+    // Written only by the one read running; read by anyone through ReadAt.
+    private long _readAtTicks;
+
+    // Touched only by the one read running, so it needs no lock.
     private bool _failing;
 
     /// <summary>The last good copy; null until a read has succeeded.</summary>
     public T? Current => Volatile.Read(ref _current);
+
+    /// <summary>When the last good copy was read; null until a read has succeeded.</summary>
+    public DateTimeOffset? ReadAt => Volatile.Read(ref _readAtTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     /// <summary>
     /// The last good copy, or when there is none yet, the one a read brings (null when it fails or the circuit is open).
@@ -65,7 +70,7 @@ internal sealed class TableCopy<T>(
             using var timeout = new CancellationTokenSource(storeTimeout, timeProvider);
             var copy = await read(timeout.Token);
             Volatile.Write(ref _current, copy);
-            _readAt = timeProvider.GetUtcNow();
+            Volatile.Write(ref _readAtTicks, timeProvider.GetUtcNow().UtcTicks);
             if (_failing)
             {
                 _failing = false;
@@ -91,7 +96,7 @@ internal sealed class TableCopy<T>(
             {
                 _failing = true;
                 var cause = StorageFailureCause.Of(e);
-                var served = _readAt is { } readAt ? $"the copy read at {readAt.UtcDateTime:yyyy-MM-ddTHH:mm:ss}Z" : "no copy yet";
+                var served = ReadAt is { } readAt ? $"the copy read at {readAt.UtcDateTime:yyyy-MM-ddTHH:mm:ss}Z" : "no copy yet";
                 TableCopyLog.ReadFailed(logger, tableName, cause, served);
             }
 

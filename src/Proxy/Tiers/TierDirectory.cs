@@ -27,6 +27,9 @@ public sealed class TierDirectory
         _copy = new TableCopy<TierLimits>(table.Name, ReadAsync, circuit, quotaOptions.Value.StoreTimeout, timeProvider, logger);
     }
 
+    /// <summary>When the tiers in effect were read; null until the table has been read once.</summary>
+    public DateTimeOffset? ReadAt => _copy.ReadAt;
+
     /// <summary>The tiers in effect. Only the first read waits, and <paramref name="cancellationToken"/> ends that wait.</summary>
     public async ValueTask<TierLimits> GetAsync(CancellationToken cancellationToken = default) =>
         await _copy.GetAsync(cancellationToken) ?? _settings;

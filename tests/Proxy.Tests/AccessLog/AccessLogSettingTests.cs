@@ -3,8 +3,7 @@ using Proxy.Tests.Infrastructure;
 namespace Proxy.Tests.AccessLog;
 
 /// <summary><c>Proxy__AccessLog__Enabled=false</c> turns the access line off and leaves the failure line alone (on the standalone host, whose console shows every line).</summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class AccessLogSettingTests(StandaloneHostFixture fixture)
+public sealed class AccessLogSettingTests(InProcessFixture fixture) : IClassFixture<InProcessFixture>
 {
     [Fact]
     public async Task AccessLogDisabled_WritesNoAccessLine_WhereTheDefaultWritesOnePerRequest()
@@ -38,7 +37,7 @@ public sealed class AccessLogSettingTests(StandaloneHostFixture fixture)
         var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
         settings["Proxy__AccessLog__Enabled"] = "sometimes";
 
-        var (exitCode, output) = await StandaloneProxyProcess.RunToExitAsync(settings, "--urls", "http://127.0.0.1:0");
+        var (exitCode, output) = await InProcessProxy.RunToExitAsync(settings);
 
         Assert.Equal(1, exitCode);
         Assert.Equal("The proxy did not start: Proxy__AccessLog__Enabled cannot be read as a Boolean.", output.Trim());

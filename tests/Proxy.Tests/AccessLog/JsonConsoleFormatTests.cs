@@ -13,8 +13,7 @@ namespace Proxy.Tests.AccessLog;
 /// timestamp, and the access and failure lines' values as fields of <c>State</c>, null where a value is absent (the
 /// text of <c>Message</c> shows <c>-</c>).
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed partial class JsonConsoleFormatTests(StandaloneHostFixture fixture)
+public sealed partial class JsonConsoleFormatTests(InProcessFixture fixture) : IClassFixture<InProcessFixture>
 {
     [Fact]
     public async Task JsonFormat_AccessAndFailureLinesCarryTheirValuesAsFields_NullWhereAbsent()

@@ -14,8 +14,7 @@ namespace Proxy.Tests.Auth;
 /// when the store answers again, the next read brings the changes made meanwhile. Only a read a request waited on opens
 /// the circuit.
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class KeyDirectoryOutageTests(StandaloneHostFixture fixture)
+public sealed class KeyDirectoryOutageTests(InProcessFixture fixture) : IClassFixture<InProcessFixture>
 {
     [Fact]
     public async Task StoreDown_TheLastCopyServes_OneWarningAnOutage_ThenTheNextReadBringsTheChanges()

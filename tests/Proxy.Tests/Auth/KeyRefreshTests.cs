@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Proxy.Tests.Cli;
 using Proxy.Tests.Infrastructure;
@@ -12,16 +13,13 @@ public abstract class KeyRefreshTests(ProxyFixture fixture)
 {
     internal const string RefreshInterval = "00:00:02";
 
-    /// <summary>Past the interval, with room for one read of the table on a loaded machine.</summary>
-    internal static readonly TimeSpan Gap = TimeSpan.FromSeconds(2 + 3);
-
     [Fact]
     public async Task KeyCreatedAndKeyDisabledWhileTheProxyIsIdle_TheFirstRequestsAfterTheIntervalSeeBoth()
     {
         var storage = fixture.Azurite.ConnectionString;
         var keysTable = ("Proxy__Auth__KeysTableName", "keys" + Guid.NewGuid().ToString("N"));
         var existing = await CliKeys.CreateAsync(storage, ["--name", "existing"], keysTable);
-        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
+        await using var proxy = await fixture.StartProxyWithTestClockAsync(fixture.Upstream.BaseAddress,
             ("Proxy__Auth__Mode", "Managed"),
             ("Proxy__Upstream__ApiKey", ProxyFixture.UpstreamKey),
             ("Proxy__Auth__KeyRefreshInterval", RefreshInterval),
@@ -33,9 +31,9 @@ public abstract class KeyRefreshTests(ProxyFixture fixture)
 
         // No request from here until both changes have had the interval to arrive.
         var created = await CliKeys.CreateAsync(storage, ["--name", "created-while-idle"], keysTable);
-        var disable = await CliProcess.RunAsync(storage, ["keys", "disable", existing.Id], keysTable);
+        var disable = await InProcessCli.RunAsync(storage, ["keys", "disable", existing.Id], keysTable);
         Assert.True(disable.ExitCode == 0, disable.Output);
-        await Task.Delay(Gap);
+        await fixture.PassRefreshIntervalAsync(proxy, TimeSpan.Parse(RefreshInterval, CultureInfo.InvariantCulture));
 
         // At once, so that neither request can be the one that makes the proxy look again.
         var (admitted, refused) = (CliKeys.SendAsync(proxy, created.Key, "created"), CliKeys.SendAsync(proxy, existing.Key, "disabled"));
@@ -46,9 +44,9 @@ public abstract class KeyRefreshTests(ProxyFixture fixture)
     }
 }
 
-[Collection(OnStandaloneHost.Name)]
-public sealed class KeyRefreshTestsOnStandaloneHost(StandaloneHostFixture fixture) : KeyRefreshTests(fixture);
+public sealed class KeyRefreshTestsInProcess(InProcessFixture fixture) : KeyRefreshTests(fixture), IClassFixture<InProcessFixture>;
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.Slow)]
 public sealed class KeyRefreshTestsOnFunctionsHost(FunctionsHostFixture fixture) : KeyRefreshTests(fixture);

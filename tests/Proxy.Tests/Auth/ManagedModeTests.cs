@@ -16,7 +16,7 @@ public abstract class ManagedModeTests(ProxyFixture fixture)
         var storage = fixture.Azurite.ConnectionString;
         var active = await CreateKeyAsync(storage, "--name", "active-client");
         var disabled = await CreateKeyAsync(storage, "--name", "disabled-client");
-        Assert.Equal(0, (await CliProcess.RunAsync(storage, "keys", "disable", disabled.Id)).ExitCode);
+        Assert.Equal(0, (await InProcessCli.RunAsync(storage, "keys", "disable", disabled.Id)).ExitCode);
 
         await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
             ("Proxy__Auth__Mode", "Managed"),
@@ -45,7 +45,7 @@ public abstract class ManagedModeTests(ProxyFixture fixture)
     {
         var storage = fixture.Azurite.ConnectionString;
         var key = await CreateKeyAsync(storage, "--name", "limited-client");
-        var set = await CliProcess.RunAsync(storage, "keys", "set", key.Id, "--limit", "2");
+        var set = await InProcessCli.RunAsync(storage, "keys", "set", key.Id, "--limit", "2");
         Assert.Equal(0, set.ExitCode);
         Assert.Contains("limit 2", set.Output, StringComparison.Ordinal);
 
@@ -58,11 +58,11 @@ public abstract class ManagedModeTests(ProxyFixture fixture)
         }
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
-        var usage = await CliProcess.RunAsync(storage, "keys", "usage", key.Id);
+        var usage = await InProcessCli.RunAsync(storage, "keys", "usage", key.Id);
         Assert.Equal(0, usage.ExitCode);
         Assert.Contains($"{key.Id}: 2 of 2 requests", usage.Output, StringComparison.Ordinal);
 
-        var list = await CliProcess.RunAsync(storage, "keys", "list");
+        var list = await InProcessCli.RunAsync(storage, "keys", "list");
         Assert.Contains(list.Output.Split('\n'), line => line.StartsWith(key.Id, StringComparison.Ordinal) && line.Contains("limited-client", StringComparison.Ordinal));
         Assert.DoesNotContain(key.Key, list.Output, StringComparison.Ordinal);
     }
@@ -72,9 +72,9 @@ public abstract class ManagedModeTests(ProxyFixture fixture)
     private static Task<HttpResponseMessage> SendAsync(ProxyProcess proxy, string key, string client) => CliKeys.SendAsync(proxy, key, client);
 }
 
-[Collection(OnStandaloneHost.Name)]
-public sealed class ManagedModeTestsOnStandaloneHost(StandaloneHostFixture fixture) : ManagedModeTests(fixture);
+public sealed class ManagedModeTestsInProcess(InProcessFixture fixture) : ManagedModeTests(fixture), IClassFixture<InProcessFixture>;
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.Slow)]
 public sealed class ManagedModeTestsOnFunctionsHost(FunctionsHostFixture fixture) : ManagedModeTests(fixture);

@@ -9,7 +9,7 @@ internal static partial class CliKeys
     /// <summary>The key the CLI printed once, and its id as <c>keys list</c> shows it.</summary>
     public static async Task<(string Key, string Id)> CreateAsync(string storage, string[] options, params (string Name, string Value)[] settings)
     {
-        var (exitCode, output) = await CliProcess.RunAsync(storage, ["keys", "create", .. options], settings);
+        var (exitCode, output) = await InProcessCli.RunAsync(storage, ["keys", "create", .. options], settings);
         Assert.True(exitCode == 0, output);
         var match = CreatedKey().Match(output);
         Assert.True(match.Success, output);

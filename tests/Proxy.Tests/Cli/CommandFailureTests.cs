@@ -20,7 +20,7 @@ public sealed class CommandFailureTests
     {
         var port = LoopbackPort.Unused();
 
-        var result = await CliProcess.RunAsync(AzuriteProcess.ConnectionStringFor(port), arguments);
+        var result = await InProcessCli.RunAsync(AzuriteProcess.ConnectionStringFor(port), arguments);
 
         CliAssert.Refused(result, 1, $"Storage at http://127.0.0.1:{port} did not answer (connection refused)", "scripts/start-local.sh");
         Assert.Single(result.Output.Trim().Split('\n'));

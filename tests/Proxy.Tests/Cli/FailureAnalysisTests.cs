@@ -14,8 +14,7 @@ namespace Proxy.Tests.Cli;
 /// `failures summary`, `show`, `report` and `tail` compute their figures from the archive: checked against a known set
 /// of records, one of whose keys is registered with a name.
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed partial class FailureAnalysisTests(StandaloneHostFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+public sealed partial class FailureAnalysisTests(InProcessFixture fixture, ITestOutputHelper output) : IAsyncLifetime, IClassFixture<InProcessFixture>
 {
     private const string NamedKeyId = "bbbbbbbbbbbb";
     private const string KeyName = "acme";
@@ -321,7 +320,7 @@ public sealed partial class FailureAnalysisTests(StandaloneHostFixture fixture, 
     [Fact]
     public async Task Tail_PrintsARecordArchivedAfterItStarted_ThatItsFilterLetsThrough()
     {
-        using var tail = RunningCliProcess.Start(fixture.Azurite.ConnectionString,
+        using var tail = InProcessCli.Start(fixture.Azurite.ConnectionString,
             ["failures", "tail", "--key", NamedKeyId[..4], "--interval", "1s", "--count", "1", "--for", "2m"], Settings());
         await tail.WaitForErrorAsync("Watching the failure archive", TimeSpan.FromSeconds(60));
 
@@ -347,7 +346,7 @@ public sealed partial class FailureAnalysisTests(StandaloneHostFixture fixture, 
             ("Proxy__Failures__TableName", _tableName),
             ("Proxy__Failures__ArchiveInProcess", "true"),
             ("Proxy__Failures__ArchivePollInterval", "00:00:00.200"));
-        using var tail = RunningCliProcess.Start(fixture.Azurite.ConnectionString,
+        using var tail = InProcessCli.Start(fixture.Azurite.ConnectionString,
             ["failures", "tail", "--status", "502", "--interval", "1s", "--count", "1", "--for", "2m"], Settings());
         await tail.WaitForErrorAsync("Watching the failure archive", TimeSpan.FromSeconds(60));
 
@@ -359,20 +358,6 @@ public sealed partial class FailureAnalysisTests(StandaloneHostFixture fixture, 
         var line = Assert.Single(tail.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("502  upstream_error  GET /v1/errors/openai/502", line, StringComparison.Ordinal);
         Assert.Contains(requestId, line, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("-TERM")]
-    [InlineData("-INT")]
-    public async Task Tail_StopsOnASignal_WithExitZero(string signal)
-    {
-        using var tail = RunningCliProcess.Start(fixture.Azurite.ConnectionString, ["failures", "tail", "--interval", "1s"], Settings());
-        await tail.WaitForErrorAsync("Watching the failure archive", TimeSpan.FromSeconds(60));
-
-        await tail.SignalAsync(signal);
-
-        Assert.Equal(0, await tail.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-        CliAssert.NoStackTrace(tail.Output + tail.Error);
     }
 
     private QuotaHarness Harness() =>
@@ -411,7 +396,7 @@ public sealed partial class FailureAnalysisTests(StandaloneHostFixture fixture, 
     }
 
     private Task<(int ExitCode, string Output)> CliAsync(params string[] arguments) =>
-        CliProcess.RunAsync(fixture.Azurite.ConnectionString, [.. arguments], Settings());
+        InProcessCli.RunAsync(fixture.Azurite.ConnectionString, [.. arguments], Settings());
 
     /// <summary>Headless Chromium from Debian, as scripts/test.sh installs it.</summary>
     private static async Task<string> ChromiumAsync(params string[] arguments)

@@ -6,8 +6,7 @@ namespace Proxy.Tests.Cli;
 /// `failures …` takes look-backs in minutes to weeks or UTC times, refuses a filter or option that cannot be one (exit 2), and a
 /// report it cannot write, with a message, not a stack trace.
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class FailureCommandValidationTests(StandaloneHostFixture fixture)
+public sealed class FailureCommandValidationTests(InProcessFixture fixture) : IClassFixture<InProcessFixture>
 {
     /// <summary>What `report` needs besides the option under test.</summary>
     private static readonly string[] s_reportFile = ["--html", "report.html"];
@@ -87,5 +86,5 @@ public sealed class FailureCommandValidationTests(StandaloneHostFixture fixture)
     }
 
     private Task<(int ExitCode, string Output)> CliAsync(params string[] arguments) =>
-        CliProcess.RunAsync(fixture.Azurite.ConnectionString, arguments, ("Proxy__Failures__TableName", _tableName));
+        InProcessCli.RunAsync(fixture.Azurite.ConnectionString, arguments, ("Proxy__Failures__TableName", _tableName));
 }

@@ -7,8 +7,7 @@ namespace Proxy.Tests.Cli;
 /// `keys …` refuses bad input with a message that says what to do: exit 2 when the command line alone is wrong,
 /// 1 when it names something the settings or the keys table do not have; never a stack trace.
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class KeyCommandValidationTests(StandaloneHostFixture fixture) : IAsyncLifetime
+public sealed class KeyCommandValidationTests(InProcessFixture fixture) : IAsyncLifetime, IClassFixture<InProcessFixture>
 {
     private readonly string _keysTable = "keys" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _tiersTable = "tiers" + Guid.NewGuid().ToString("N");
@@ -95,6 +94,6 @@ public sealed class KeyCommandValidationTests(StandaloneHostFixture fixture) : I
     }
 
     private Task<(int ExitCode, string Output)> CliAsync(params string[] arguments) =>
-        CliProcess.RunAsync(fixture.Azurite.ConnectionString, arguments,
+        InProcessCli.RunAsync(fixture.Azurite.ConnectionString, arguments,
             ("Proxy__Auth__KeysTableName", _keysTable), ("Proxy__Tiers__TableName", _tiersTable), ("Proxy__Quota__Tiers__gold__RequestsPerHour", "100"));
 }

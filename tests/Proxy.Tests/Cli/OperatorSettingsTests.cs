@@ -8,8 +8,7 @@ namespace Proxy.Tests.Cli;
 /// The CLI works from any folder: settings from <c>--settings FILE</c>, then the environment, then the nearest
 /// <c>local.settings.json</c> at or above the current directory; without any, a message and exit 1, not an abort.
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed partial class OperatorSettingsTests(StandaloneHostFixture fixture) : IDisposable
+public sealed partial class OperatorSettingsTests(InProcessFixture fixture) : IDisposable, IClassFixture<InProcessFixture>
 {
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("cli-settings-");
     private readonly string _keysTable = "keys" + Guid.NewGuid().ToString("N")[..8];
@@ -22,9 +21,9 @@ public sealed partial class OperatorSettingsTests(StandaloneHostFixture fixture)
         WriteSettings(Path.Combine(_folder.FullName, "local.settings.json"), fixture.Azurite.ConnectionString);
         var below = Directory.CreateDirectory(Path.Combine(_folder.FullName, "a", "b")).FullName;
 
-        var created = await CliProcess.RunInAsync(below, null, ["keys", "create", "--name", "found-upward"]);
+        var created = await InProcessCli.RunInAsync(below, null, ["keys", "create", "--name", "found-upward"]);
         Assert.True(created.ExitCode == 0, created.Output);
-        var list = await CliProcess.RunInAsync(_folder.FullName, null, ["keys", "list"]);
+        var list = await InProcessCli.RunInAsync(_folder.FullName, null, ["keys", "list"]);
         Assert.Contains(IdOf(created.Output), list.Output, StringComparison.Ordinal);
     }
 
@@ -35,16 +34,16 @@ public sealed partial class OperatorSettingsTests(StandaloneHostFixture fixture)
         WriteSettings(file, fixture.Azurite.ConnectionString);
         var unreachable = AzuriteProcess.ConnectionStringFor(LoopbackPort.Unused());
 
-        var created = await CliProcess.RunInAsync(Path.GetTempPath(), unreachable, ["keys", "create", "--settings", file]);
+        var created = await InProcessCli.RunInAsync(Path.GetTempPath(), unreachable, ["keys", "create", "--settings", file]);
         Assert.True(created.ExitCode == 0, created.Output);
-        var list = await CliProcess.RunInAsync(Path.GetTempPath(), null, ["--settings", file, "keys", "list"]);
+        var list = await InProcessCli.RunInAsync(Path.GetTempPath(), null, ["--settings", file, "keys", "list"]);
         Assert.Contains(IdOf(created.Output), list.Output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task NoSettingsAnywhere_SaysWhereItLooked()
     {
-        var result = await CliProcess.RunInAsync(_folder.FullName, null, ["keys", "list"]);
+        var result = await InProcessCli.RunInAsync(_folder.FullName, null, ["keys", "list"]);
 
         CliAssert.Refused(result, 1, "AzureWebJobsStorage is not set", "--settings FILE", "local.settings.json");
         Assert.Single(result.Output.Trim().Split('\n'));
@@ -55,7 +54,7 @@ public sealed partial class OperatorSettingsTests(StandaloneHostFixture fixture)
     {
         var missing = Path.Combine(_folder.FullName, "missing.json");
 
-        CliAssert.Refused(await CliProcess.RunInAsync(_folder.FullName, null, ["keys", "list", "--settings", missing]), 1, $"No settings file at {missing}");
+        CliAssert.Refused(await InProcessCli.RunInAsync(_folder.FullName, null, ["keys", "list", "--settings", missing]), 1, $"No settings file at {missing}");
     }
 
     [Fact]
@@ -64,7 +63,7 @@ public sealed partial class OperatorSettingsTests(StandaloneHostFixture fixture)
         var file = Path.Combine(_folder.FullName, "broken.json");
         File.WriteAllText(file, "{ \"Values\": { \"AzureWebJobsStorage\": \"sk-secret-looking ");
 
-        var result = await CliProcess.RunInAsync(_folder.FullName, null, ["keys", "list", "--settings", file]);
+        var result = await InProcessCli.RunInAsync(_folder.FullName, null, ["keys", "list", "--settings", file]);
         CliAssert.Refused(result, 1, $"{file} is not a local.settings.json");
         Assert.DoesNotContain("sk-secret-looking", result.Output, StringComparison.Ordinal);
     }
@@ -72,7 +71,7 @@ public sealed partial class OperatorSettingsTests(StandaloneHostFixture fixture)
     [Fact]
     public async Task ConnectionStringThatIsNotOne_NamesTheSettingNotItsValue()
     {
-        var result = await CliProcess.RunInAsync(_folder.FullName, "garbage-value", ["keys", "list"]);
+        var result = await InProcessCli.RunInAsync(_folder.FullName, "garbage-value", ["keys", "list"]);
 
         CliAssert.Refused(result, 1, "AzureWebJobsStorage is not a storage connection string");
         Assert.DoesNotContain("garbage-value", result.Output, StringComparison.Ordinal);
@@ -80,13 +79,13 @@ public sealed partial class OperatorSettingsTests(StandaloneHostFixture fixture)
 
     [Fact]
     public async Task InvalidProxySetting_IsTheValidatorsMessage() =>
-        CliAssert.Refused(await CliProcess.RunInAsync(_folder.FullName, fixture.Azurite.ConnectionString, ["keys", "list"], ("Proxy__Quota__RetentionDays", "0")), 1,
+        CliAssert.Refused(await InProcessCli.RunInAsync(_folder.FullName, fixture.Azurite.ConnectionString, ["keys", "list"], ("Proxy__Quota__RetentionDays", "0")), 1,
             "Proxy__Quota__RetentionDays must be at least 1.");
 
     [Fact]
     public async Task Help_NeedsNoSettings()
     {
-        var result = await CliProcess.RunInAsync(_folder.FullName, null, ["keys", "--help"]);
+        var result = await InProcessCli.RunInAsync(_folder.FullName, null, ["keys", "--help"]);
 
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Contains("create", result.Output, StringComparison.Ordinal);

@@ -8,8 +8,7 @@ namespace Proxy.Tests.Cli;
 /// tables do not allow it; never a stack trace. Each test has tables of its own, filled by its first CLI run from the
 /// CLI's settings (free 10/h, gold 100/h).
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class TierCommandValidationTests(StandaloneHostFixture fixture) : IAsyncLifetime
+public sealed class TierCommandValidationTests(InProcessFixture fixture) : IAsyncLifetime, IClassFixture<InProcessFixture>
 {
     private readonly string _keysTable = "keys" + Guid.NewGuid().ToString("N");
     private readonly string _tiersTable = "tiers" + Guid.NewGuid().ToString("N");
@@ -143,6 +142,6 @@ public sealed class TierCommandValidationTests(StandaloneHostFixture fixture) : 
     }
 
     private Task<(int ExitCode, string Output)> CliAsync(params string[] arguments) =>
-        CliProcess.RunAsync(fixture.Azurite.ConnectionString, arguments,
+        InProcessCli.RunAsync(fixture.Azurite.ConnectionString, arguments,
             ("Proxy__Auth__KeysTableName", _keysTable), ("Proxy__Tiers__TableName", _tiersTable), ("Proxy__Quota__Tiers__gold__RequestsPerHour", "100"));
 }

@@ -4,6 +4,7 @@ using Proxy.Tests.Infrastructure;
 namespace Proxy.Tests.Cli;
 
 /// <summary>The CLI packs as a `dotnet tool` and runs as the `proxy-cli` command, as the README installs it.</summary>
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class ToolPackageTests : IDisposable
 {
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("cli-tool-");

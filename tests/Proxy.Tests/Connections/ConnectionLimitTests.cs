@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Proxy.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -10,48 +9,9 @@ namespace Proxy.Tests.Connections;
 /// idle connections cannot use up the process's file descriptors, and it keeps answering everyone else. (Under Azure
 /// Functions the platform's front end holds client connections.)
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class ConnectionLimitTests(StandaloneHostFixture fixture, ITestOutputHelper output)
+public sealed class ConnectionLimitTests(InProcessFixture fixture, ITestOutputHelper output) : IClassFixture<InProcessFixture>
 {
     private static readonly TimeSpan s_floodBound = TimeSpan.FromSeconds(90);
-
-    [Fact]
-    public async Task TwentyThousandIdleConnections_WithTheDefaults_TheProcessHoldsAtMostTheIdleLimit_AndKeepsAnswering()
-    {
-        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress);
-        using var memory = new MemorySampler(proxy);
-        var clock = Stopwatch.StartNew();
-
-        // Two processes of 10,000: each stays under this machine's open-file limit of its own.
-        await using var first = IdleConnectionFlood.Start(proxy.Port, 10_000);
-        await using var second = IdleConnectionFlood.Start(proxy.Port, 10_000);
-        var reports = await Task.WhenAll(first.OpenedAsync(s_floodBound), second.OpenedAsync(s_floodBound));
-        var floodTime = clock.Elapsed;
-
-        var answers = new List<HttpStatusCode>();
-        var slowest = TimeSpan.Zero;
-        for (var i = 0; i < 20; i++)
-        {
-            // A fresh connection each time, as a new client would open.
-            using var client = ProxyFixture.ClientFor(proxy);
-            client.Timeout = TimeSpan.FromSeconds(15);
-            var answered = Stopwatch.StartNew();
-            using var response = await client.GetAsync("/v1/echo");
-            answers.Add(response.StatusCode);
-            slowest = TimeSpan.FromTicks(Math.Max(slowest.Ticks, answered.Elapsed.Ticks));
-        }
-
-        var held = (await first.ReportAsync(s_floodBound)).Open + (await second.ReportAsync(s_floodBound)).Open;
-        var peak = memory.Stop();
-        output.WriteLine($"{reports.Sum(report => report.Attempted)} idle connections attempted in {floodTime.TotalSeconds:F1} s, " +
-            $"{reports.Sum(report => report.Connected)} accepted, {held} still held open by the proxy afterwards (bound 1000); " +
-            $"20 requests on fresh connections: {answers.Count(status => status == HttpStatusCode.OK)} answered 200, slowest {slowest.TotalMilliseconds:F0} ms; " +
-            $"peak RSS {peak / (1024 * 1024)} MiB");
-
-        Assert.All(answers, status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.InRange(held, 0, 1000);
-        Assert.DoesNotContain(proxy.Output, line => line.Contains("Out of memory", StringComparison.OrdinalIgnoreCase) || line.Contains("crit:", StringComparison.Ordinal));
-    }
 
     [Fact]
     public async Task AFloodOfFreshIdleConnections_ClosesThoseBeforeAClientsKeptAliveConnection()

@@ -11,8 +11,7 @@ namespace Proxy.Tests.Connections;
 /// The standalone host's answers to requests Kestrel refuses by itself (the hostile-input tests cover each malformation):
 /// a client that stops sending its head, a HEAD request, a 405, and a response that only looks like a refusal.
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class ServerRejectionAnswerTests(StandaloneHostFixture fixture, ITestOutputHelper output)
+public sealed class ServerRejectionAnswerTests(InProcessFixture fixture, ITestOutputHelper output) : IClassFixture<InProcessFixture>
 {
     private const string RefusalShaped = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
@@ -37,7 +36,7 @@ public sealed class ServerRejectionAnswerTests(StandaloneHostFixture fixture, IT
         // The refusal-shaped part is flushed on its own, after the head has gone, so the proxy writes it alone too:
         // only knowing that a request is being answered keeps it from being taken for Kestrel's refusal.
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{LoopbackPort.Unused()}");
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         await using var upstream = builder.Build();
         upstream.MapGet("/v1/refusal-shaped", async (HttpContext context) =>
         {

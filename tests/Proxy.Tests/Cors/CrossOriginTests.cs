@@ -118,9 +118,9 @@ public abstract class CrossOriginTests(ProxyFixture fixture)
     }
 }
 
-[Collection(OnStandaloneHost.Name)]
-public sealed class CrossOriginTestsOnStandaloneHost(StandaloneHostFixture fixture) : CrossOriginTests(fixture);
+public sealed class CrossOriginTestsInProcess(InProcessFixture fixture) : CrossOriginTests(fixture), IClassFixture<InProcessFixture>;
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.Slow)]
 public sealed class CrossOriginTestsOnFunctionsHost(FunctionsHostFixture fixture) : CrossOriginTests(fixture);

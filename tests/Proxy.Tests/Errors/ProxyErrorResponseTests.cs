@@ -102,8 +102,10 @@ public abstract class ProxyErrorResponseTests(ProxyFixture fixture)
 }
 
 [Collection(OnStandaloneHost.Name)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class ProxyErrorResponseTestsOnStandaloneHost(StandaloneHostFixture fixture) : ProxyErrorResponseTests(fixture);
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class ProxyErrorResponseTestsOnFunctionsHost(FunctionsHostFixture fixture) : ProxyErrorResponseTests(fixture);

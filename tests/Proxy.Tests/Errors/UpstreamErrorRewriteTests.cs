@@ -94,9 +94,9 @@ public abstract class UpstreamErrorRewriteTests(ProxyFixture fixture)
     }
 }
 
-[Collection(OnStandaloneHost.Name)]
-public sealed class UpstreamErrorRewriteTestsOnStandaloneHost(StandaloneHostFixture fixture) : UpstreamErrorRewriteTests(fixture);
+public sealed class UpstreamErrorRewriteTestsInProcess(InProcessFixture fixture) : UpstreamErrorRewriteTests(fixture), IClassFixture<InProcessFixture>;
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.Slow)]
 public sealed class UpstreamErrorRewriteTestsOnFunctionsHost(FunctionsHostFixture fixture) : UpstreamErrorRewriteTests(fixture);

@@ -118,9 +118,10 @@ public abstract class AnonymousFailureFloodTests(ProxyFixture fixture, ITestOutp
     }
 }
 
-[Collection(OnStandaloneHost.Name)]
-public sealed class AnonymousFailureFloodTestsOnStandaloneHost(StandaloneHostFixture fixture, ITestOutputHelper output) : AnonymousFailureFloodTests(fixture, output);
+[Trait(Layer.Name, Layer.Slow)]
+public sealed class AnonymousFailureFloodTestsInProcess(InProcessFixture fixture, ITestOutputHelper output) : AnonymousFailureFloodTests(fixture, output), IClassFixture<InProcessFixture>;
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.Slow)]
 public sealed class AnonymousFailureFloodTestsOnFunctionsHost(FunctionsHostFixture fixture, ITestOutputHelper output) : AnonymousFailureFloodTests(fixture, output);

@@ -62,8 +62,10 @@ public abstract class FailureArchiveTests(ProxyFixture fixture)
 }
 
 [Collection(OnStandaloneHost.Name)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class FailureArchiveTestsOnStandaloneHost(StandaloneHostFixture fixture) : FailureArchiveTests(fixture);
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class FailureArchiveTestsOnFunctionsHost(FunctionsHostFixture fixture) : FailureArchiveTests(fixture);

@@ -167,10 +167,10 @@ public abstract class FailureRecordTests(ProxyFixture fixture)
     public async Task DisabledKey_IsRecordedAsForbidden()
     {
         var storage = fixture.Azurite.ConnectionString;
-        var created = await CliProcess.RunAsync(storage, "keys", "create", "--name", "forbidden-record");
+        var created = await InProcessCli.RunAsync(storage, "keys", "create", "--name", "forbidden-record");
         var id = created.Output.Split('\n').Single(line => line.StartsWith("id:", StringComparison.Ordinal))["id:".Length..].Trim();
         var key = created.Output.Split('\n').Single(line => line.StartsWith("key:", StringComparison.Ordinal))["key:".Length..].Trim();
-        Assert.Equal(0, (await CliProcess.RunAsync(storage, "keys", "disable", id)).ExitCode);
+        Assert.Equal(0, (await InProcessCli.RunAsync(storage, "keys", "disable", id)).ExitCode);
         await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress);
         using var client = ProxyFixture.ClientFor(proxy, withKey: false);
         client.DefaultRequestHeaders.Authorization = new("Bearer", key);
@@ -201,9 +201,9 @@ public abstract class FailureRecordTests(ProxyFixture fixture)
     }
 }
 
-[Collection(OnStandaloneHost.Name)]
-public sealed class FailureRecordTestsOnStandaloneHost(StandaloneHostFixture fixture) : FailureRecordTests(fixture);
+public sealed class FailureRecordTestsInProcess(InProcessFixture fixture) : FailureRecordTests(fixture), IClassFixture<InProcessFixture>;
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.Slow)]
 public sealed class FailureRecordTestsOnFunctionsHost(FunctionsHostFixture fixture) : FailureRecordTests(fixture);

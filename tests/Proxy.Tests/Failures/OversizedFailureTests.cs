@@ -51,8 +51,7 @@ public abstract class OversizedFailureTests(ProxyFixture fixture, ITestOutputHel
 /// On the standalone host a request line of 8 KB reaches the proxy whole (the Functions host's front server refuses
 /// one that long itself), so only here can the path be that long.
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class OversizedFailureTestsOnStandaloneHost(StandaloneHostFixture fixture, ITestOutputHelper output) : OversizedFailureTests(fixture, output)
+public sealed class OversizedFailureTestsInProcess(InProcessFixture fixture, ITestOutputHelper output) : OversizedFailureTests(fixture, output), IClassFixture<InProcessFixture>
 {
     [Fact]
     public async Task PathOf8170Apostrophes_IsCutAndTheRecordsBehindItStillArrive()
@@ -78,4 +77,5 @@ public sealed class OversizedFailureTestsOnStandaloneHost(StandaloneHostFixture 
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.Slow)]
 public sealed class OversizedFailureTestsOnFunctionsHost(FunctionsHostFixture fixture, ITestOutputHelper output) : OversizedFailureTests(fixture, output);

@@ -173,8 +173,10 @@ public abstract class OpenAiSdkTests(ProxyFixture fixture, ITestOutputHelper out
 }
 
 [Collection(OnStandaloneHost.Name)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class OpenAiSdkTestsOnStandaloneHost(StandaloneHostFixture fixture, ITestOutputHelper output) : OpenAiSdkTests(fixture, output);
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class OpenAiSdkTestsOnFunctionsHost(FunctionsHostFixture fixture, ITestOutputHelper output) : OpenAiSdkTests(fixture, output);

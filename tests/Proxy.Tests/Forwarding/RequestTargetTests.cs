@@ -94,7 +94,7 @@ public abstract class RequestTargetTests(ProxyFixture fixture)
         var response = await GetAsync(target);
 
         Assert.Equal(before, fixture.Upstream.Requests.Count);
-        if (fixture.Kind == ProxyHostKind.Standalone)
+        if (fixture.Kind != ProxyHostKind.Functions)
         {
             ErrorBodyAssert.Matches(response, status, target, message);
         }
@@ -120,8 +120,10 @@ public abstract class RequestTargetTests(ProxyFixture fixture)
 }
 
 [Collection(OnStandaloneHost.Name)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class RequestTargetTestsOnStandaloneHost(StandaloneHostFixture fixture) : RequestTargetTests(fixture);
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class RequestTargetTestsOnFunctionsHost(FunctionsHostFixture fixture) : RequestTargetTests(fixture);

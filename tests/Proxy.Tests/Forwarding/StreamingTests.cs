@@ -8,51 +8,12 @@ using Xunit.Abstractions;
 
 namespace Proxy.Tests.Forwarding;
 
-/// <summary>Bodies stream both ways: the proxy holds no body whole, and a client that leaves stops the upstream call.</summary>
+/// <summary>
+/// Bodies stream both ways: a client that leaves stops the upstream call, and errors inside a stream are found (that the
+/// proxy holds no body whole: <see cref="StreamingMemoryTests"/>).
+/// </summary>
 public abstract class StreamingTests(ProxyFixture fixture, ITestOutputHelper output)
 {
-    /// <summary>How much the proxy's resident memory may grow while a body passes: far less than the body.</summary>
-    private const long FlatMemoryBytes = 48L * 1024 * 1024;
-
-    [Fact]
-    public async Task Upload_20MB_ReachesUpstreamWholeWhileProxyMemoryStaysFlat()
-    {
-        const long size = 20L * 1024 * 1024;
-        using var client = ProxyFixture.ClientFor(fixture.Proxy);
-        await WarmUpAsync(client);
-        var baseline = fixture.Proxy.WorkingSet;
-
-        using var sampler = new MemorySampler(fixture.Proxy);
-        // The Functions host reads a body with a Content-Length whole before the app runs (README, "Running under the
-        // Functions host"); a chunked one it streams, as the standalone host streams both.
-        using var response = await client.PostAsync("/v1/upload", new GeneratedContent(size, declareLength: fixture.Kind == ProxyHostKind.Standalone));
-        var peak = sampler.Stop();
-
-        response.EnsureSuccessStatusCode();
-        Assert.Contains($"\"bytes\":{size}", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        output.WriteLine($"proxy working set: baseline {baseline / 1048576.0:F1} MiB, peak {peak / 1048576.0:F1} MiB during a {size / 1048576} MiB upload");
-        Assert.InRange(peak - baseline, long.MinValue, FlatMemoryBytes);
-    }
-
-    [Fact]
-    public async Task Download_200MB_ReachesClientWholeWhileProxyMemoryStaysFlat()
-    {
-        const long size = 200L * 1024 * 1024;
-        using var client = ProxyFixture.ClientFor(fixture.Proxy);
-        await WarmUpAsync(client);
-        var baseline = fixture.Proxy.WorkingSet;
-
-        using var sampler = new MemorySampler(fixture.Proxy);
-        using var response = await client.GetAsync($"/v1/download?bytes={size}", HttpCompletionOption.ResponseHeadersRead);
-        response.EnsureSuccessStatusCode();
-        var received = await ResponseDrain.CountBytesAsync(response);
-
-        var peak = sampler.Stop();
-        Assert.Equal(size, received);
-        output.WriteLine($"proxy working set: baseline {baseline / 1048576.0:F1} MiB, peak {peak / 1048576.0:F1} MiB during a {size / 1048576} MiB download");
-        Assert.InRange(peak - baseline, long.MinValue, FlatMemoryBytes);
-    }
-
     [Fact]
     public async Task ClientDisconnect_CancelsTheUpstreamRequest()
     {
@@ -108,17 +69,13 @@ public abstract class StreamingTests(ProxyFixture fixture, ITestOutputHelper out
         using var reader = new StreamReader(gzip, Encoding.UTF8);
         return reader.ReadToEnd();
     }
-
-    private static async Task WarmUpAsync(HttpClient client)
-    {
-        using var warmUp = await client.GetAsync($"/v1/download?bytes={4 * 1024 * 1024}");
-        warmUp.EnsureSuccessStatusCode();
-    }
 }
 
 [Collection(OnStandaloneHost.Name)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class StreamingTestsOnStandaloneHost(StandaloneHostFixture fixture, ITestOutputHelper output) : StreamingTests(fixture, output);
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class StreamingTestsOnFunctionsHost(FunctionsHostFixture fixture, ITestOutputHelper output) : StreamingTests(fixture, output);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Proxy.Tests.Infrastructure;
 
 namespace Proxy.Tests.Forwarding;
@@ -6,20 +5,15 @@ namespace Proxy.Tests.Forwarding;
 /// <summary>An upstream that is slow, gone or broken gets the client a documented 502 or 504, never a hang.</summary>
 public abstract class UpstreamFailureTests(ProxyFixture fixture)
 {
-    private static readonly TimeSpan s_timerGrain = TimeSpan.FromMilliseconds(20);
-
     [Fact]
     public async Task UpstreamSilentPastTimeout_Gives504()
     {
         using var client = ProxyFixture.ClientFor(fixture.Proxy);
-        var clock = Stopwatch.StartNew();
 
+        // The upstream would answer 200 after 10 s; the proxy's timeout (2 s) ends the wait first.
         using var response = await client.GetAsync("/v1/stall?ms=10000");
 
         await ErrorBodyAssert.MatchesAsync(response, 504, "/v1/stall", "Gateway Timeout: ");
-        // Not before the timeout, give or take the timer's grain: the proxy's timer counts whole milliseconds of a coarser
-        // clock than the Stopwatch, and once fired 0.35 ms before the 2 s the Stopwatch saw (a CI run).
-        Assert.InRange(clock.Elapsed, ProxyFixture.UpstreamTimeout - s_timerGrain, ProxyFixture.UpstreamTimeout + TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -51,13 +45,12 @@ public abstract class UpstreamFailureTests(ProxyFixture fixture)
     {
         using var client = ProxyFixture.ClientFor(fixture.Proxy);
         var path = $"/v1/hostile/stalled-error/{status}";
-        var clock = Stopwatch.StartNew();
 
+        // The error body stalls for a minute, past the client's own timeout: the fixture's upstream timeout (2 s), shorter
+        // than the error body's own (5 s), ends the wait first.
         using var response = await client.GetAsync(path);
 
-        // The fixture's upstream timeout (2 s) is shorter than the error body's own (5 s), and ends the wait first.
         await ErrorBodyAssert.MatchesAsync(response, status, path, message);
-        Assert.InRange(clock.Elapsed, TimeSpan.Zero, ProxyFixture.UpstreamTimeout + TimeSpan.FromSeconds(5));
         var record = await fixture.Failures.WaitForAsync(Assert.Single(response.Headers.GetValues("x-request-id")));
         Assert.Equal("upstream_error", record.Kind);
         Assert.Equal(status, record.StatusCode);
@@ -71,12 +64,12 @@ public abstract class UpstreamFailureTests(ProxyFixture fixture)
             ("Proxy__Upstream__Timeout", "00:01:00"),
             ("Proxy__Upstream__ErrorBodyTimeout", "00:00:01"));
         using var client = ProxyFixture.ClientFor(proxy);
-        var clock = Stopwatch.StartNew();
 
+        // The error body stalls for a minute, as long as the upstream timeout and past the client's own: only the error
+        // body's timeout (1 s) can end the wait in time.
         using var response = await client.GetAsync("/v1/hostile/stalled-error/503");
 
         await ErrorBodyAssert.MatchesAsync(response, 503, "/v1/hostile/stalled-error/503", "Service Unavailable");
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
         var record = await fixture.Failures.WaitForAsync(Assert.Single(response.Headers.GetValues("x-request-id")));
         Assert.Equal(503, record.UpstreamStatusCode);
     }
@@ -96,8 +89,10 @@ public abstract class UpstreamFailureTests(ProxyFixture fixture)
 }
 
 [Collection(OnStandaloneHost.Name)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class UpstreamFailureTestsOnStandaloneHost(StandaloneHostFixture fixture) : UpstreamFailureTests(fixture);
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class UpstreamFailureTestsOnFunctionsHost(FunctionsHostFixture fixture) : UpstreamFailureTests(fixture);

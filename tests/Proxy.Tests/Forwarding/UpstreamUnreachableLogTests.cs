@@ -7,8 +7,7 @@ namespace Proxy.Tests.Forwarding;
 /// while the client's body stays the contract's; no line carries a key (on the standalone host, whose console shows
 /// every line).
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class UpstreamUnreachableLogTests(StandaloneHostFixture fixture)
+public sealed class UpstreamUnreachableLogTests(InProcessFixture fixture) : IClassFixture<InProcessFixture>
 {
     [Fact]
     public async Task ClosedPort_LogsTheUpstreamHostPortAndConnectionRefused_AndNoKey()

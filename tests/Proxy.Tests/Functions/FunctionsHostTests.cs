@@ -1,9 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Proxy.Tests.Infrastructure;
-using Xunit.Abstractions;
 
 namespace Proxy.Tests.Functions;
 
@@ -13,14 +11,14 @@ namespace Proxy.Tests.Functions;
 /// </summary>
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
-public sealed class FunctionsHostTests(FunctionsHostFixture fixture, ITestOutputHelper output)
+public sealed class FunctionsHostTests(FunctionsHostFixture fixture)
 {
     [Fact]
     public async Task ArchiveTrigger_WithTheQueueNameSettingUnset_ArchivesFromTheDocumentedDefaultQueue()
     {
-        await using var azurite = await AzuriteProcess.StartAsync();
+        var azurite = fixture.Azurite;
         var tableName = "failures" + Guid.NewGuid().ToString("N")[..8];
-        var settings = SettingsOn(azurite.ConnectionString, ("Proxy__Failures__TableName", tableName), ("Proxy__Failures__ArchiveInProcess", "true"));
+        var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress, ("AzureWebJobsStorage", azurite.ConnectionString), ("Proxy__Failures__TableName", tableName), ("Proxy__Failures__ArchiveInProcess", "true"));
         settings.Remove("Proxy__Failures__QueueName");
         await using var proxy = await FunctionsHostProcess.StartAsync(settings);
         using var client = ProxyFixture.ClientFor(proxy);
@@ -38,66 +36,11 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture, ITestOutput
     [Fact]
     public async Task FailureQueue_ExistsFromStartUp_SoTheTriggerNeverPollsAMissingQueue()
     {
-        await using var azurite = await AzuriteProcess.StartAsync();
-        await using var proxy = await FunctionsHostProcess.StartAsync(SettingsOn(azurite.ConnectionString));
+        var queueName = "startup-" + Guid.NewGuid().ToString("N");
+        await using var proxy = await FunctionsHostProcess.StartAsync(fixture.SettingsFor(fixture.Upstream.BaseAddress, ("AzureWebJobsStorage", fixture.Azurite.ConnectionString), ("Proxy__Failures__QueueName", queueName)));
 
-        var queue = new QueueClient(azurite.ConnectionString, ProxyFixture.FailureQueueName);
+        var queue = new QueueClient(fixture.Azurite.ConnectionString, queueName);
         await Eventually.TrueAsync(async () => (await queue.ExistsAsync()).Value, TimeSpan.FromSeconds(15), "the failure queue exists before any failure");
-    }
-
-    /// <summary>
-    /// A short outage (12 s from the stop, however long the requests made during it take on a loaded machine; well
-    /// under what the host's storage client spends retrying a refused connection, about 25 s):
-    /// the records the worker buffered go out and the trigger archives them. A longer one with refused connections makes
-    /// the host shut itself down (README, "Running under the Functions host").
-    /// </summary>
-    [Fact]
-    public async Task ArchivingAfterAShortStorageOutage_CatchesUpWithinSeconds()
-    {
-        const int failures = 20;
-        await using var blobs = await AzuriteProcess.StartAsync();
-        await using var tables = await PersistentAzuriteService.StartTableAsync();
-        await using var queues = await PersistentAzuriteService.StartQueueAsync();
-        var storage = AzuriteProcess.ConnectionStringFor(tables.Port, queues.Port, blobs.BlobPort);
-        var tableName = "failures" + Guid.NewGuid().ToString("N")[..8];
-        await using var proxy = await FunctionsHostProcess.StartAsync(SettingsOn(storage, ("Proxy__Failures__TableName", tableName), ("Proxy__Failures__ArchiveInProcess", "true")));
-        using var client = ProxyFixture.ClientFor(proxy);
-
-        await queues.StopAsync();
-        await tables.StopAsync();
-        var down = Stopwatch.StartNew();
-        var requestIds = new List<string>();
-        for (var i = 0; i < failures; i++)
-        {
-            using var response = await client.GetAsync("/during/the/outage");
-            requestIds.Add(response.Headers.GetValues("x-request-id").Single());
-        }
-
-        if (TimeSpan.FromSeconds(12) - down.Elapsed is { TotalMilliseconds: > 0 } rest)
-        {
-            await Task.Delay(rest);
-        }
-
-        await tables.StartAsync();
-        await queues.StartAsync();
-        var back = Stopwatch.StartNew();
-
-        var table = new TableClient(storage, tableName);
-        var archived = 0;
-        await Eventually.TrueAsync(async () => (archived = await CountArchivedAsync(table, requestIds)) == failures, TimeSpan.FromSeconds(30),
-            $"all {failures} records made during the outage are archived");
-        output.WriteLine($"{archived} of {failures} records archived {back.ElapsedMilliseconds} ms after storage came back");
-    }
-
-    private static async Task<int> CountArchivedAsync(TableClient table, IEnumerable<string> requestIds)
-    {
-        var count = 0;
-        foreach (var requestId in requestIds)
-        {
-            count += await ArchivedRows.CountAsync(table, requestId);
-        }
-
-        return count;
     }
 
     [Fact]
@@ -109,7 +52,7 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture, ITestOutput
         // The upstream sends one event and then nothing: the proxy breaks the stream off at its upstream timeout.
         using var response = await client.GetAsync("/v1/held-stream", HttpCompletionOption.ResponseHeadersRead);
         await Assert.ThrowsAnyAsync<Exception>(() => ResponseDrain.CountBytesAsync(response));
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await fixture.Failures.WaitForAsync(Assert.Single(response.Headers.GetValues("x-request-id")));
 
         var lines = fixture.Proxy.Output.Skip(before).ToList();
         Assert.DoesNotContain(lines, line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
@@ -119,7 +62,7 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture, ITestOutput
     [Fact]
     public async Task ChunkedBodyOverTheDefaultLimit_GetsTheProxysDocumented413()
     {
-        var settings = SettingsOn(fixture.Azurite.ConnectionString);
+        var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
         settings.Remove("Proxy__Forwarding__MaxRequestBodySize");
         await using var proxy = await FunctionsHostProcess.StartAsync(settings);
         using var client = ProxyFixture.ClientFor(proxy);
@@ -158,17 +101,5 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture, ITestOutput
         Assert.Equal(401, response.StatusCode);
         Assert.False(response.Headers.ContainsKey("x-request-id"));
         Assert.Equal(before, fixture.Upstream.Requests.Count);
-    }
-
-    private Dictionary<string, string> SettingsOn(string storage, params (string Name, string Value)[] extra)
-    {
-        var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
-        settings["AzureWebJobsStorage"] = storage;
-        foreach (var (name, value) in extra)
-        {
-            settings[name] = value;
-        }
-
-        return settings;
     }
 }

@@ -6,112 +6,58 @@ using Xunit.Abstractions;
 namespace Proxy.Tests.Health;
 
 /// <summary>
-/// <c>GET /health</c> on both hosts, with each of Azurite's services stopped in turn (each runs as its own process here):
-/// the state of every dependency, the status code the platform acts on, and nothing forwarded, counted or recorded.
+/// <c>GET /health</c> with each of the storage services gone in turn (a relay in front of it switched off): the state of
+/// every dependency and the status code the platform acts on (with everything up: <see cref="HealthyEndpointTests"/>).
 /// </summary>
 public abstract class HealthEndpointTests(ProxyFixture fixture, ITestOutputHelper output)
 {
     private static readonly TimeSpan s_settle = TimeSpan.FromSeconds(20);
 
     [Fact]
-    public async Task AllUp_Healthy_WithoutAKey_NeitherForwardedNorRecorded()
-    {
-        using var client = ProxyFixture.ClientFor(fixture.Proxy, withKey: false);
-
-        using var response = await client.GetAsync("/health");
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
-        var requestId = Assert.Single(response.Headers.GetValues("x-request-id"));
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        output.WriteLine(body.RootElement.GetRawText());
-        Assert.Equal("Healthy", body.RootElement.GetProperty("status").GetString());
-        var checks = body.RootElement.GetProperty("checks");
-        Assert.Equal("Healthy", checks.GetProperty("table").GetProperty("status").GetString());
-        Assert.Equal("Healthy", checks.GetProperty("queue").GetProperty("status").GetString());
-        Assert.False(checks.TryGetProperty("keys", out _), "pass-through mode reads no keys table");
-        Assert.False(body.RootElement.TryGetProperty("statusCode", out _), "a healthy answer is not an error body");
-
-        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/health"));
-        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
-        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
-
-        // A refused request after it: once its record is on the queue, the health request's would be too.
-        using var refused = await client.GetAsync("/not-an-api-path");
-        Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
-        await fixture.Failures.WaitForAsync(Assert.Single(refused.Headers.GetValues("x-request-id")));
-        Assert.Empty(fixture.Failures.RecordsFor(requestId));
-        Assert.DoesNotContain(fixture.Proxy.Output, line => line.Contains(requestId, StringComparison.Ordinal));
-        Assert.DoesNotContain(fixture.Upstream.Requests, request => request.Target.StartsWith("/health", StringComparison.Ordinal));
-    }
-
-    [Fact]
     public async Task TableServiceStopped_FailOpen_Degraded()
     {
-        var table = await AzuriteProcess.StartTableServiceAsync();
-        try
-        {
-            await using var proxy = await StartProxyAsync(AzuriteProcess.ConnectionStringFor(table.TablePort, fixture.Azurite.QueuePort));
-            await WaitForAsync(proxy, HttpStatusCode.OK, "Healthy");
+        await using var table = TableRelay();
+        await using var proxy = await StartProxyAsync(AzuriteProcess.ConnectionStringFor(table.BaseAddress.Port, fixture.Azurite.QueuePort));
+        await WaitForAsync(proxy, HttpStatusCode.OK, "Healthy");
 
-            await table.DisposeAsync();
+        table.Down();
 
-            var body = await WaitForAsync(proxy, HttpStatusCode.OK, "Degraded");
-            AssertCheck(body, "table", "Degraded", "fail-open");
-            AssertCheck(body, "queue", "Healthy", "answers");
-        }
-        finally
-        {
-            await table.DisposeAsync();
-        }
+        var body = await WaitForAsync(proxy, HttpStatusCode.OK, "Degraded");
+        AssertCheck(body, "table", "Degraded", "fail-open");
+        AssertCheck(body, "queue", "Healthy", "answers");
     }
 
     [Fact]
     public async Task TableServiceStopped_FailClosed_Unhealthy503_WithTheErrorBodysFields()
     {
-        var table = await AzuriteProcess.StartTableServiceAsync();
-        try
-        {
-            await using var proxy = await StartProxyAsync(
-                AzuriteProcess.ConnectionStringFor(table.TablePort, fixture.Azurite.QueuePort), ("Proxy__Quota__FailureMode", "Closed"));
-            await WaitForAsync(proxy, HttpStatusCode.OK, "Healthy");
+        await using var table = TableRelay();
+        await using var proxy = await StartProxyAsync(
+            AzuriteProcess.ConnectionStringFor(table.BaseAddress.Port, fixture.Azurite.QueuePort), ("Proxy__Quota__FailureMode", "Closed"));
+        await WaitForAsync(proxy, HttpStatusCode.OK, "Healthy");
 
-            await table.DisposeAsync();
+        table.Down();
 
-            var body = await WaitForAsync(proxy, HttpStatusCode.ServiceUnavailable, "Unhealthy");
-            AssertCheck(body, "table", "Unhealthy", "fail-closed");
-            AssertCheck(body, "queue", "Healthy", "answers");
-            Assert.Equal(503, body.GetProperty("statusCode").GetInt32());
-            Assert.Equal("Service unavailable", body.GetProperty("message").GetString());
-            Assert.Equal("/health", body.GetProperty("path").GetString());
-            Assert.Equal("Service unavailable", body.GetProperty("error").GetProperty("message").GetString());
-        }
-        finally
-        {
-            await table.DisposeAsync();
-        }
+        var body = await WaitForAsync(proxy, HttpStatusCode.ServiceUnavailable, "Unhealthy");
+        AssertCheck(body, "table", "Unhealthy", "fail-closed");
+        AssertCheck(body, "queue", "Healthy", "answers");
+        Assert.Equal(503, body.GetProperty("statusCode").GetInt32());
+        Assert.Equal("Service unavailable", body.GetProperty("message").GetString());
+        Assert.Equal("/health", body.GetProperty("path").GetString());
+        Assert.Equal("Service unavailable", body.GetProperty("error").GetProperty("message").GetString());
     }
 
     [Fact]
     public async Task QueueServiceStopped_Degraded()
     {
-        var queue = await AzuriteProcess.StartQueueServiceAsync();
-        try
-        {
-            await using var proxy = await StartProxyAsync(AzuriteProcess.ConnectionStringFor(fixture.Azurite.TablePort, queue.QueuePort));
-            await WaitForAsync(proxy, HttpStatusCode.OK, "Healthy");
+        await using var queue = new SwitchableTcpRelay(new Uri($"http://127.0.0.1:{fixture.Azurite.QueuePort}"));
+        await using var proxy = await StartProxyAsync(AzuriteProcess.ConnectionStringFor(fixture.Azurite.TablePort, queue.BaseAddress.Port));
+        await WaitForAsync(proxy, HttpStatusCode.OK, "Healthy");
 
-            await queue.DisposeAsync();
+        queue.Down();
 
-            var body = await WaitForAsync(proxy, HttpStatusCode.OK, "Degraded");
-            AssertCheck(body, "queue", "Degraded", "connection refused");
-            AssertCheck(body, "table", "Healthy", "answers");
-        }
-        finally
-        {
-            await queue.DisposeAsync();
-        }
+        var body = await WaitForAsync(proxy, HttpStatusCode.OK, "Degraded");
+        AssertCheck(body, "queue", "Degraded", "connection refused");
+        AssertCheck(body, "table", "Healthy", "answers");
     }
 
     [Fact]
@@ -131,28 +77,21 @@ public abstract class HealthEndpointTests(ProxyFixture fixture, ITestOutputHelpe
     [Fact]
     public async Task ManagedMode_KeysTableUnreachableAfterItWasRead_Degraded()
     {
-        var table = await AzuriteProcess.StartTableServiceAsync();
-        try
+        await using var table = TableRelay();
+        await using var proxy = await StartProxyAsync(
+            AzuriteProcess.ConnectionStringFor(table.BaseAddress.Port, fixture.Azurite.QueuePort),
+            ("Proxy__Auth__Mode", "Managed"), ("Proxy__Upstream__ApiKey", ProxyFixture.UpstreamKey));
+        using (var client = ProxyFixture.ClientFor(proxy))
+        using (var unknownKey = await client.GetAsync("/v1/echo"))
         {
-            await using var proxy = await StartProxyAsync(
-                AzuriteProcess.ConnectionStringFor(table.TablePort, fixture.Azurite.QueuePort),
-                ("Proxy__Auth__Mode", "Managed"), ("Proxy__Upstream__ApiKey", ProxyFixture.UpstreamKey));
-            using (var client = ProxyFixture.ClientFor(proxy))
-            using (var unknownKey = await client.GetAsync("/v1/echo"))
-            {
-                // An unknown key, answered from a read of the table: the proxy now holds the keys it found.
-                Assert.Equal(HttpStatusCode.Unauthorized, unknownKey.StatusCode);
-            }
-
-            await table.DisposeAsync();
-
-            var body = await WaitForAsync(proxy, HttpStatusCode.OK, "Degraded");
-            AssertCheck(body, "keys", "Degraded", "the keys read last keep serving");
+            // An unknown key, answered from a read of the table: the proxy now holds the keys it found.
+            Assert.Equal(HttpStatusCode.Unauthorized, unknownKey.StatusCode);
         }
-        finally
-        {
-            await table.DisposeAsync();
-        }
+
+        table.Down();
+
+        var body = await WaitForAsync(proxy, HttpStatusCode.OK, "Degraded");
+        AssertCheck(body, "keys", "Degraded", "the keys read last keep serving");
     }
 
     private static void AssertCheck(JsonElement body, string name, string status, string describedAs)
@@ -177,6 +116,9 @@ public abstract class HealthEndpointTests(ProxyFixture fixture, ITestOutputHelpe
         return last;
     }
 
+    /// <summary>A relay in front of the run's table service: switched off, connections are refused and reset, as when the service stops.</summary>
+    private SwitchableTcpRelay TableRelay() => new(new Uri($"http://127.0.0.1:{fixture.Azurite.TablePort}"));
+
     private Task<ProxyProcess> StartProxyAsync(string storage, params (string Name, string Value)[] extra) =>
         fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
         [
@@ -187,9 +129,9 @@ public abstract class HealthEndpointTests(ProxyFixture fixture, ITestOutputHelpe
         ]);
 }
 
-[Collection(OnStandaloneHost.Name)]
-public sealed class HealthEndpointTestsOnStandaloneHost(StandaloneHostFixture fixture, ITestOutputHelper output) : HealthEndpointTests(fixture, output);
+public sealed class HealthEndpointTestsInProcess(InProcessFixture fixture, ITestOutputHelper output) : HealthEndpointTests(fixture, output), IClassFixture<InProcessFixture>;
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.Slow)]
 public sealed class HealthEndpointTestsOnFunctionsHost(FunctionsHostFixture fixture, ITestOutputHelper output) : HealthEndpointTests(fixture, output);

@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Proxy.Health;
 using Proxy.Tests.Infrastructure;
 
@@ -19,7 +20,8 @@ public sealed class HealthProbeCachingTests
     [Fact]
     public async Task ManyConcurrentHealthRequests_OneStorageCallPerDependencyPerInterval()
     {
-        await using var azurite = await AzuriteProcess.StartAsync();
+        var azurite = await SharedAzurite.GetAsync();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var counter = new TransactionCounter();
         await using var services = HandlerHarness.BuildServices(replace: services =>
         {
@@ -30,6 +32,7 @@ public sealed class HealthProbeCachingTests
             services.AddSingleton(new TableServiceClient(azurite.ConnectionString, tables));
             services.AddSingleton(new QueueServiceClient(azurite.ConnectionString, queues));
             services.Configure<HealthOptions>(options => options.CacheDuration = TimeSpan.FromSeconds(3));
+            services.AddSingleton<TimeProvider>(clock);
         });
         var handler = services.GetRequiredService<ProxyRequestHandler>();
 
@@ -39,7 +42,11 @@ public sealed class HealthProbeCachingTests
         await AssertAllHealthyAsync(handler);
         Assert.Equal(2, counter.Count);
 
-        await Task.Delay(TimeSpan.FromSeconds(3.2));
+        clock.Advance(TimeSpan.FromSeconds(2.9));
+        await AssertAllHealthyAsync(handler);
+        Assert.Equal(2, counter.Count);
+
+        clock.Advance(TimeSpan.FromSeconds(0.1));
         await AssertAllHealthyAsync(handler);
         Assert.Equal(4, counter.Count);
     }

@@ -8,8 +8,7 @@ namespace Proxy.Tests.Hosting;
 /// The standalone host's console log is one an operator or a log shipper can run by: UTC ISO 8601 timestamps, JSON when
 /// asked for, and one start-up line that says what this process runs with and nothing secret.
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed partial class ConsoleLogTests(StandaloneHostFixture fixture)
+public sealed partial class ConsoleLogTests(InProcessFixture fixture) : IClassFixture<InProcessFixture>
 {
     [Fact]
     public async Task JsonFormatter_EveryLineIsJsonWithAUtcTimestamp_AndTheStartupSummaryNamesNoKey()
@@ -18,7 +17,7 @@ public sealed partial class ConsoleLogTests(StandaloneHostFixture fixture)
             ("Logging__Console__FormatterName", "json"), ("Proxy__Upstream__ApiKey", ProxyFixture.UpstreamKey));
         using var client = ProxyFixture.ClientFor(proxy);
         using var _ = await client.GetAsync("/v1/errors/openai/500");
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        await LogLines.WaitForAsync(proxy, "Failure upstream_error (500)");
 
         var entries = proxy.Output.Select(line => JsonDocument.Parse(line).RootElement).ToList();
 

@@ -9,8 +9,7 @@ namespace Proxy.Tests.Hosting;
 /// A setting the proxy cannot run with stops the host at once with one line that names it and says what is wrong, exit
 /// code 1, and nothing else: no stack trace, no exception type, and nothing of the setting's value that could be secret.
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class HostStartupTests(StandaloneHostFixture fixture)
+public sealed class HostStartupTests(InProcessFixture fixture) : IClassFixture<InProcessFixture>
 {
     private const string Refusal = "The proxy did not start: ";
 
@@ -36,7 +35,7 @@ public sealed class HostStartupTests(StandaloneHostFixture fixture)
         var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
         settings[setting] = value;
 
-        var (exitCode, output) = await StandaloneProxyProcess.RunToExitAsync(settings, "--urls", "http://127.0.0.1:0");
+        var (exitCode, output) = await InProcessProxy.RunToExitAsync(settings);
 
         AssertOneLineRefusal(exitCode, output, expected);
         Assert.DoesNotContain("c2VjcmV0", output, StringComparison.Ordinal);
@@ -49,7 +48,7 @@ public sealed class HostStartupTests(StandaloneHostFixture fixture)
         settings["Proxy__Quota__FreeTokensPerHour"] = "1000";
         settings["Proxy__Usage__Enabled"] = "false";
 
-        var (exitCode, output) = await StandaloneProxyProcess.RunToExitAsync(settings, "--urls", "http://127.0.0.1:0");
+        var (exitCode, output) = await InProcessProxy.RunToExitAsync(settings);
 
         AssertOneLineRefusal(exitCode, output, "A token limit (Proxy__Quota__FreeTokensPerHour or Proxy__Quota__Tiers__<name>__TokensPerHour) needs the usage ledger");
     }
@@ -61,22 +60,15 @@ public sealed class HostStartupTests(StandaloneHostFixture fixture)
         taken.Start();
         var address = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture)}";
 
-        var (exitCode, output) = await StandaloneProxyProcess.RunToExitAsync(fixture.SettingsFor(fixture.Upstream.BaseAddress), "--urls", address);
+        var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
+        settings["urls"] = address;
+
+        var (exitCode, output) = await InProcessProxy.RunToExitAsync(settings);
 
         AssertOneLineRefusal(exitCode, output, $"Failed to bind to address {address}: address already in use.");
     }
 
-    [Fact]
-    public async Task Help_PrintsUsage_AndStartsNothing()
-    {
-        var (exitCode, output) = await StandaloneProxyProcess.RunToExitAsync(new Dictionary<string, string>(), "--help");
-
-        Assert.Equal(0, exitCode);
-        Assert.Contains("Usage: dotnet Proxy.Standalone.dll", output, StringComparison.Ordinal);
-        Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
-    }
-
-    private static void AssertOneLineRefusal(int exitCode, string output, string expected)
+    internal static void AssertOneLineRefusal(int exitCode, string output, string expected)
     {
         Assert.True(output.Length > 0, output);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -72,7 +72,25 @@ internal sealed partial class FunctionsHostProcess : ProxyProcess
         }
     }
 
+    /// <summary>
+    /// Starts the host on a free port. A port taken by another process between its choice and the host's bind (the host
+    /// then says the address is in use) is a lost race, not a failure: the host is started again on another.
+    /// </summary>
     public static async Task<FunctionsHostProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnAFreePortAsync(settings);
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+            }
+        }
+    }
+
+    private static async Task<FunctionsHostProcess> StartOnAFreePortAsync(IReadOnlyDictionary<string, string> settings)
     {
         var func = Launcher ?? throw new InvalidOperationException(
             "No `func` on PATH: install Azure Functions Core Tools, or put a Functions host launcher's bin folder on PATH.");

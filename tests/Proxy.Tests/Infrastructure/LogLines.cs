@@ -14,6 +14,21 @@ internal static class LogLines
         return found!;
     }
 
+    /// <summary>
+    /// Waits for the access line with <paramref name="part"/>, the last line a request gets. The Functions host relays the
+    /// worker's lines only some of the time, so there it is given a second instead.
+    /// </summary>
+    public static async Task WaitForAccessLineAsync(ProxyProcess proxy, string part)
+    {
+        if (proxy.Kind == ProxyHostKind.Functions)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            return;
+        }
+
+        await WaitForAsync(proxy, "[1200]", part);
+    }
+
     public static string? Find(ProxyProcess proxy, params string[] parts) =>
         proxy.Output.FirstOrDefault(line => parts.All(part => line.Contains(part, StringComparison.Ordinal)));
 

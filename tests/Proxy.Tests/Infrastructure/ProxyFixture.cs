@@ -3,9 +3,10 @@ using System.Net;
 namespace Proxy.Tests.Infrastructure;
 
 /// <summary>
-/// Everything the end-to-end tests talk to, over real loopback sockets: a real Azurite, the fake upstreams,
-/// and proxy processes on one <see cref="ProxyHostKind"/>, configured as a user would configure them.
-/// A test class runs on a host by taking the fixture of that host's collection.
+/// Everything the proxy tests talk to, over real loopback sockets: the run's Azurite, the fake upstreams, and proxies on
+/// one <see cref="ProxyHostKind"/>, configured as a user would configure them. A test class runs on a host by taking
+/// that host's fixture: as a class fixture in process, or the fixture of that host's collection end to end. Each fixture
+/// has a failure queue of its own, so that fixtures running side by side never take each other's records.
 /// </summary>
 public abstract class ProxyFixture(ProxyHostKind kind) : IAsyncLifetime
 {
@@ -13,7 +14,9 @@ public abstract class ProxyFixture(ProxyHostKind kind) : IAsyncLifetime
     public const string UpstreamKey = "sk-upstream-secret-fedcba9876543210";
     public static readonly TimeSpan UpstreamTimeout = TimeSpan.FromSeconds(2);
     public const long MaxRequestBodySize = 24 * 1024 * 1024;
-    public const string FailureQueueName = "proxy-failures";
+
+    /// <summary>The queue every proxy of this fixture puts its failure records on.</summary>
+    public string FailureQueueName { get; } = "proxy-failures-" + Guid.NewGuid().ToString("N");
 
     /// <summary>The host every proxy of this fixture runs on.</summary>
     public ProxyHostKind Kind { get; } = kind;
@@ -44,7 +47,7 @@ public abstract class ProxyFixture(ProxyHostKind kind) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var azurite = AzuriteProcess.StartAsync();
+        var azurite = SharedAzurite.GetAsync();
         var upstream = FakeUpstream.StartAsync();
         Azurite = await azurite;
         Upstream = await upstream;
@@ -72,7 +75,6 @@ public abstract class ProxyFixture(ProxyHostKind kind) : IAsyncLifetime
         Failures?.Dispose();
         await FaultyUpstream.DisposeAsync();
         await Upstream.DisposeAsync();
-        await Azurite.DisposeAsync();
     }
 
     /// <summary>
@@ -117,7 +119,29 @@ public abstract class ProxyFixture(ProxyHostKind kind) : IAsyncLifetime
         ["Proxy__Failures__ArchiveInProcess"] = "false",
     };
 
-    internal async Task<ProxyProcess> StartProxyAsync(Uri upstream, params (string Name, string Value)[] extra)
+    internal async Task<ProxyProcess> StartProxyAsync(Uri upstream, params (string Name, string Value)[] extra) =>
+        Track(await ProxyProcess.StartAsync(Kind, SettingsFor(upstream, extra)));
+
+    /// <summary>
+    /// A proxy whose refresh of the keys and tiers tables the test drives with <see cref="PassRefreshIntervalAsync"/>: in
+    /// process, one on a clock the test moves; on a host process, whose clock is the machine's, an ordinary one.
+    /// </summary>
+    internal virtual Task<ProxyProcess> StartProxyWithTestClockAsync(Uri upstream, params (string Name, string Value)[] extra) =>
+        StartProxyAsync(upstream, extra);
+
+    /// <summary>
+    /// Lets <paramref name="proxy"/>'s refresh interval of the keys and tiers tables pass with no request, and its read of
+    /// them finish. A host process shows no sign of the read, so it is given the interval and a loaded machine's read time.
+    /// </summary>
+    internal virtual Task PassRefreshIntervalAsync(ProxyProcess proxy, TimeSpan interval) => Task.Delay(interval + TimeSpan.FromSeconds(3));
+
+    /// <summary>
+    /// Waits until <paramref name="proxy"/> is handling a request for <paramref name="path"/>. A host process shows no sign
+    /// of it before it answers, so it is given a second.
+    /// </summary>
+    internal virtual Task WaitUntilHandlingAsync(ProxyProcess proxy, string path) => Task.Delay(TimeSpan.FromSeconds(1));
+
+    internal Dictionary<string, string> SettingsFor(Uri upstream, params (string Name, string Value)[] extra)
     {
         var settings = SettingsFor(upstream);
         foreach (var (name, value) in extra)
@@ -125,7 +149,12 @@ public abstract class ProxyFixture(ProxyHostKind kind) : IAsyncLifetime
             settings[name] = value;
         }
 
-        var proxy = await ProxyProcess.StartAsync(Kind, settings);
+        return settings;
+    }
+
+    internal T Track<T>(T proxy)
+        where T : ProxyProcess
+    {
         lock (AllProxies)
         {
             AllProxies.Add(proxy);

@@ -35,6 +35,7 @@ internal abstract class ProxyProcess : IAsyncDisposable
     /// <summary>Starts a proxy on <paramref name="kind"/> with <paramref name="settings"/> as its environment.</summary>
     public static async Task<ProxyProcess> StartAsync(ProxyHostKind kind, IReadOnlyDictionary<string, string> settings) => kind switch
     {
+        ProxyHostKind.InProcess => await InProcessProxy.StartAsync(settings),
         ProxyHostKind.Standalone => await StandaloneProxyProcess.StartAsync(settings),
         ProxyHostKind.Functions => await FunctionsHostProcess.StartAsync(settings),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),

@@ -27,8 +27,38 @@ internal sealed class RunningCliProcess : IDisposable
 
     public string Error => Read(_error);
 
-    public static RunningCliProcess Start(string storage, string[] arguments, params (string Name, string Value)[] settings) =>
-        new(Process.Start(CliProcess.StartInfo(Path.GetTempPath(), storage, arguments, settings)) ?? throw new InvalidOperationException("proxy-cli did not start."));
+    /// <summary>
+    /// Starts <c>dotnet proxy-cli.dll</c> with <paramref name="arguments"/>, its storage and <paramref name="settings"/> in its
+    /// environment and no <c>AzureWebJobsStorage</c> of the test process's own.
+    /// </summary>
+    public static RunningCliProcess Start(string storage, string[] arguments, params (string Name, string Value)[] settings)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetTempPath(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(RepositoryPaths.CliAssembly);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var name in start.Environment.Keys.Where(name => name.StartsWith("AzureWebJobsStorage", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["AzureWebJobsStorage"] = storage;
+        foreach (var (name, value) in settings)
+        {
+            start.Environment[name] = value;
+        }
+
+        return new(Process.Start(start) ?? throw new InvalidOperationException("proxy-cli did not start."));
+    }
 
     /// <summary>Waits until standard error has a line containing <paramref name="text"/>.</summary>
     public async Task WaitForErrorAsync(string text, TimeSpan timeout)

@@ -106,8 +106,10 @@ public abstract class QuotaEndToEndTests(ProxyFixture fixture)
 }
 
 [Collection(OnStandaloneHost.Name)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class QuotaEndToEndTestsOnStandaloneHost(StandaloneHostFixture fixture) : QuotaEndToEndTests(fixture);
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class QuotaEndToEndTestsOnFunctionsHost(FunctionsHostFixture fixture) : QuotaEndToEndTests(fixture);

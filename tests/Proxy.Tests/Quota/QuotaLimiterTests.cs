@@ -6,8 +6,7 @@ using Xunit.Abstractions;
 namespace Proxy.Tests.Quota;
 
 /// <summary>The limiter against a real Azurite: exact counts, the hour as the window, and what each answer costs in storage calls.</summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class QuotaLimiterTests(StandaloneHostFixture fixture, ITestOutputHelper output)
+public sealed class QuotaLimiterTests(InProcessFixture fixture, ITestOutputHelper output) : IClassFixture<InProcessFixture>
 {
     private static readonly DateTimeOffset s_halfMinuteBeforeEleven = new(2031, 5, 4, 10, 59, 30, TimeSpan.Zero);
 
@@ -68,6 +67,7 @@ public sealed class QuotaLimiterTests(StandaloneHostFixture fixture, ITestOutput
         Assert.Equal(0, afterRefused);
     }
 
+    [Trait(Layer.Name, Layer.Slow)]
     [Fact]
     public async Task AcquireAsync_ConcurrentRequestsInOneProcess_ShareWritesAndAdmitExactlyTheLimit()
     {
@@ -102,6 +102,7 @@ public sealed class QuotaLimiterTests(StandaloneHostFixture fixture, ITestOutput
         output.WriteLine($"200 concurrent requests over two limiters, limit 50: {transactions} Table transactions ({transactions / 50.0:F2} per admitted request)");
     }
 
+    [Trait(Layer.Name, Layer.Slow)]
     [Fact]
     public async Task AcquireAsync_ManyNewKeysAtOnce_ShareTransactionsAndEachKeyStaysExact()
     {
@@ -149,6 +150,7 @@ public sealed class QuotaLimiterTests(StandaloneHostFixture fixture, ITestOutput
         output.WriteLine($"360 concurrent requests over 60 keys and two limiters, limit 3 each: {transactions} Table transactions ({transactions / 180.0:F2} per admitted request)");
     }
 
+    [Trait(Layer.Name, Layer.Slow)]
     [Fact]
     public async Task AcquireAsync_BusyKeyWithALargeLimit_AdmitsFromAReserveAndGivesTheUnusedBack()
     {

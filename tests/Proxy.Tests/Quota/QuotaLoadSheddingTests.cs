@@ -120,9 +120,10 @@ public abstract class QuotaLoadSheddingTests(ProxyFixture fixture, ITestOutputHe
     }
 }
 
-[Collection(OnStandaloneHost.Name)]
-public sealed class QuotaLoadSheddingTestsOnStandaloneHost(StandaloneHostFixture fixture, ITestOutputHelper output) : QuotaLoadSheddingTests(fixture, output);
+[Trait(Layer.Name, Layer.Slow)]
+public sealed class QuotaLoadSheddingTestsInProcess(InProcessFixture fixture, ITestOutputHelper output) : QuotaLoadSheddingTests(fixture, output), IClassFixture<InProcessFixture>;
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.Slow)]
 public sealed class QuotaLoadSheddingTestsOnFunctionsHost(FunctionsHostFixture fixture, ITestOutputHelper output) : QuotaLoadSheddingTests(fixture, output);

@@ -124,9 +124,9 @@ public abstract class QuotaOutageTests(ProxyFixture fixture, ITestOutputHelper o
     }
 }
 
-[Collection(OnStandaloneHost.Name)]
-public sealed class QuotaOutageTestsOnStandaloneHost(StandaloneHostFixture fixture, ITestOutputHelper output) : QuotaOutageTests(fixture, output);
+public sealed class QuotaOutageTestsInProcess(InProcessFixture fixture, ITestOutputHelper output) : QuotaOutageTests(fixture, output), IClassFixture<InProcessFixture>;
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.Slow)]
 public sealed class QuotaOutageTestsOnFunctionsHost(FunctionsHostFixture fixture, ITestOutputHelper output) : QuotaOutageTests(fixture, output);

@@ -13,6 +13,7 @@ namespace Proxy.Tests.Quota;
 /// </summary>
 public abstract class QuotaRefundEndToEndTests(ProxyFixture fixture, ITestOutputHelper output)
 {
+    [Trait(Layer.Name, Layer.Slow)]
     [Fact]
     public async Task ConcurrentRequestsOverTwoProcesses_WithAThirdFailingUpstream_StillLetExactlyTheLimitSucceed()
     {
@@ -63,6 +64,7 @@ public abstract class QuotaRefundEndToEndTests(ProxyFixture fixture, ITestOutput
         Assert.Equal(Limit, EchoesOf(run));
     }
 
+    [Trait(Layer.Name, Layer.Slow)]
     [Fact]
     public async Task RefundInOneProcess_IsSeenByTheOtherWithinTheRecheckInterval()
     {
@@ -188,9 +190,9 @@ public abstract class QuotaRefundEndToEndTests(ProxyFixture fixture, ITestOutput
     }
 }
 
-[Collection(OnStandaloneHost.Name)]
-public sealed class QuotaRefundEndToEndTestsOnStandaloneHost(StandaloneHostFixture fixture, ITestOutputHelper output) : QuotaRefundEndToEndTests(fixture, output);
+public sealed class QuotaRefundEndToEndTestsInProcess(InProcessFixture fixture, ITestOutputHelper output) : QuotaRefundEndToEndTests(fixture, output), IClassFixture<InProcessFixture>;
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.Slow)]
 public sealed class QuotaRefundEndToEndTestsOnFunctionsHost(FunctionsHostFixture fixture, ITestOutputHelper output) : QuotaRefundEndToEndTests(fixture, output);

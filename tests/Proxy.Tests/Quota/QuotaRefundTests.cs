@@ -10,8 +10,7 @@ namespace Proxy.Tests.Quota;
 /// A failure that is not the client's fault gives its unit back (issue 13), against a real Azurite: what is refunded and
 /// what is not, what a refund costs in Table transactions, and when another process sees it.
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class QuotaRefundTests(StandaloneHostFixture fixture, ITestOutputHelper output)
+public sealed class QuotaRefundTests(InProcessFixture fixture, ITestOutputHelper output) : IClassFixture<InProcessFixture>
 {
     private static readonly DateTimeOffset s_quarterPastTen = new(2031, 5, 4, 10, 15, 0, TimeSpan.Zero);
     private static readonly TimeSpan s_recheckInterval = new QuotaOptions().ExhaustedRecheckInterval;
@@ -34,6 +33,7 @@ public sealed class QuotaRefundTests(StandaloneHostFixture fixture, ITestOutputH
         { nameof(FailureKind.StreamError), 200 },
     };
 
+    [Trait(Layer.Name, Layer.Slow)]
     [Theory]
     [MemberData(nameof(NotTheClientsFault))]
     public async Task Settle_FailureNotTheClientsFault_GivesTheUnitBackForOneTransaction(string kind, int status)
@@ -60,6 +60,7 @@ public sealed class QuotaRefundTests(StandaloneHostFixture fixture, ITestOutputH
         Assert.Equal(QuotaDecision.Exhausted, (await limiter.AcquireAsync(key, 2)).Decision);
     }
 
+    [Trait(Layer.Name, Layer.Slow)]
     [Theory]
     [MemberData(nameof(TheClientsOwn))]
     public async Task Settle_SuccessOrTheClientsOwnFailure_KeepsTheUnitCountedForNoTransaction(string kind, int status)
@@ -79,6 +80,7 @@ public sealed class QuotaRefundTests(StandaloneHostFixture fixture, ITestOutputH
         Assert.Equal(QuotaDecision.Exhausted, (await limiter.AcquireAsync(key, 2)).Decision);
     }
 
+    [Trait(Layer.Name, Layer.Slow)]
     [Fact]
     public async Task Settle_RefundWhoseAnswerWasLost_IsGivenBackOnceWhenTheRetryFindsItApplied()
     {
@@ -169,6 +171,7 @@ public sealed class QuotaRefundTests(StandaloneHostFixture fixture, ITestOutputH
         Assert.InRange(reads, 1, (int)(TimeSpan.FromSeconds(20) / s_recheckInterval));
     }
 
+    [Trait(Layer.Name, Layer.Slow)]
     [Fact]
     public async Task AcquireAsync_TwoLimitersWithAThirdFailing_LetExactlyTheLimitSucceed()
     {

@@ -50,9 +50,9 @@ public abstract class QuotaRetentionJobTests(ProxyFixture fixture)
     }
 }
 
-[Collection(OnStandaloneHost.Name)]
-public sealed class QuotaRetentionJobTestsOnStandaloneHost(StandaloneHostFixture fixture) : QuotaRetentionJobTests(fixture);
+public sealed class QuotaRetentionJobTestsInProcess(InProcessFixture fixture) : QuotaRetentionJobTests(fixture), IClassFixture<InProcessFixture>;
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class QuotaRetentionJobTestsOnFunctionsHost(FunctionsHostFixture fixture) : QuotaRetentionJobTests(fixture);

@@ -6,8 +6,7 @@ using Proxy.Tests.Infrastructure;
 namespace Proxy.Tests.Quota;
 
 /// <summary>Counter storage stays bounded: whole day tables past the retention period are dropped, nothing else.</summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class QuotaRetentionTests(StandaloneHostFixture fixture)
+public sealed class QuotaRetentionTests(InProcessFixture fixture) : IClassFixture<InProcessFixture>
 {
     [Fact]
     public async Task PurgeExpiredAsync_DropsDayTablesOlderThanTheRetentionPeriodOnly()

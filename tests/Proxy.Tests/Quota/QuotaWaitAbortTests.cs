@@ -39,13 +39,13 @@ public abstract class QuotaWaitAbortTests(ProxyFixture fixture, ITestOutputHelpe
                 (body.Length > 0 ? $"Content-Type: application/json\r\nContent-Length: {body.Length}\r\n" : string.Empty) + "\r\n";
             await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes(head + body));
 
-            // Well inside the store timeout: the proxy is still waiting on the hanging store when the client leaves.
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            // The proxy is handling the request, and so waiting on the hanging store, when the client leaves.
+            await fixture.WaitUntilHandlingAsync(proxy, path);
         }
 
         bool IsFailureOfThisRequest(string line) => line.Contains("Failure ", StringComparison.Ordinal) && line.Contains(" " + path + ";", StringComparison.Ordinal);
         await Eventually.TrueAsync(() => Task.FromResult(proxy.Output.Any(IsFailureOfThisRequest)), TimeSpan.FromSeconds(20), "a failure line for the request");
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await LogLines.WaitForAccessLineAsync(proxy, path);
 
         var lines = proxy.Output.Where(IsFailureOfThisRequest).ToList();
         lines.ForEach(output.WriteLine);
@@ -56,9 +56,9 @@ public abstract class QuotaWaitAbortTests(ProxyFixture fixture, ITestOutputHelpe
     }
 }
 
-[Collection(OnStandaloneHost.Name)]
-public sealed class QuotaWaitAbortTestsOnStandaloneHost(StandaloneHostFixture fixture, ITestOutputHelper output) : QuotaWaitAbortTests(fixture, output);
+public sealed class QuotaWaitAbortTestsInProcess(InProcessFixture fixture, ITestOutputHelper output) : QuotaWaitAbortTests(fixture, output), IClassFixture<InProcessFixture>;
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.Slow)]
 public sealed class QuotaWaitAbortTestsOnFunctionsHost(FunctionsHostFixture fixture, ITestOutputHelper output) : QuotaWaitAbortTests(fixture, output);

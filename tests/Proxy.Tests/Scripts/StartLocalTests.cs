@@ -11,18 +11,21 @@ using Xunit.Abstractions;
 namespace Proxy.Tests.Scripts;
 
 /// <summary>
-/// The local loop as the README runs it: <c>scripts/start-local.sh</c>, a key made with the CLI from the repository root
-/// with no settings, the key working against the running proxy (managed mode, so that only a registered key works),
-/// and still working after the script is stopped with Ctrl+C and started again. The script runs the standalone host:
-/// <c>func</c> is taken off its PATH, so the test does not also build and start the Functions host. Azurite's data goes
-/// to a temporary folder (<c>AZURITE_LOCATION</c>), never the developer's <c>.azurite/</c>.
+/// The local loop as the README runs it: <c>scripts/start-local.sh</c>, a key made with the CLI, the key working against
+/// the running proxy (managed mode, so that only a registered key works), and still working after the script is stopped
+/// with Ctrl+C and started again. The script runs the standalone host: <c>func</c> is taken off its PATH, so the test does
+/// not also build and start the Functions host. Azurite runs on free ports (<c>AZURITE_*_PORT</c>), never the standard
+/// ones another Azurite on the machine may hold, with its data in a temporary folder (<c>AZURITE_LOCATION</c>), never the
+/// developer's <c>.azurite/</c>.
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed partial class StartLocalTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private static readonly int[] s_azuritePorts = [10000, 10001, 10002];
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(30);
+
+    // Blob, queue, table.
+    private readonly int[] _azuritePorts = [LoopbackPort.Unused(), LoopbackPort.Unused(), LoopbackPort.Unused()];
 
     private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("start-local-azurite-");
     private readonly List<int> _azuritePids = [];
@@ -54,17 +57,16 @@ public sealed partial class StartLocalTests(ITestOutputHelper output) : IAsyncLi
     [Fact]
     public async Task KeyCreatedWithTheCli_WorksAgainstTheProxy_AndAfterARestart()
     {
-        var busy = s_azuritePorts.Where(IsListening).ToList();
-        Assert.True(busy.Count == 0, $"Azurite's standard ports must be free for this test, and {string.Join(", ", busy)} in use on 127.0.0.1: stop what listens there.");
         var port = LoopbackPort.Unused();
+        var storage = AzuriteProcess.ConnectionStringFor(_azuritePorts[2], _azuritePorts[1], _azuritePorts[0]);
 
         string key;
         await using (var first = await StartScriptAsync(port))
         {
-            Assert.Contains("AzureWebJobsStorage=UseDevelopmentStorage=true", first.Output, StringComparison.Ordinal);
+            Assert.Contains($"blob {_azuritePorts[0]}, queue {_azuritePorts[1]}, table {_azuritePorts[2]} on 127.0.0.1", first.Output, StringComparison.Ordinal);
             Assert.Contains(_data.FullName, first.Output, StringComparison.Ordinal);
 
-            var created = await CliProcess.RunInAsync(RepositoryPaths.Root, null, ["keys", "create", "--name", "start-local-test"]);
+            var created = await InProcessCli.RunInAsync(RepositoryPaths.Root, storage, ["keys", "create", "--name", "start-local-test"]);
             Assert.True(created.ExitCode == 0, created.Output);
             key = CreatedKey().Match(created.Output).Groups["key"].Value;
             await AdmittedEventuallyAsync(port, key);
@@ -73,7 +75,7 @@ public sealed partial class StartLocalTests(ITestOutputHelper output) : IAsyncLi
             Assert.Equal(0, await first.InterruptAsync());
         }
 
-        Assert.All(s_azuritePorts, azuritePort => Assert.False(IsListening(azuritePort), $"Azurite still listens on {azuritePort} after Ctrl+C"));
+        Assert.All(_azuritePorts, azuritePort => Assert.False(IsListening(azuritePort), $"Azurite still listens on {azuritePort} after Ctrl+C"));
 
         await using (var second = await StartScriptAsync(port))
         {
@@ -81,20 +83,19 @@ public sealed partial class StartLocalTests(ITestOutputHelper output) : IAsyncLi
             Assert.Equal(0, await second.InterruptAsync());
         }
 
-        Assert.All(s_azuritePorts, azuritePort => Assert.False(IsListening(azuritePort), $"Azurite still listens on {azuritePort} after Ctrl+C"));
+        Assert.All(_azuritePorts, azuritePort => Assert.False(IsListening(azuritePort), $"Azurite still listens on {azuritePort} after Ctrl+C"));
     }
 
     [Fact]
     public async Task PortTakenByAnotherAzurite_FailsNamingThePort()
     {
-        Assert.False(IsListening(10002), "Azurite's table port 10002 must be free for this test: stop what listens there.");
-        await using var other = await AzuriteProcess.StartTableServiceAsync(10002);
+        await using var other = await AzuriteProcess.StartTableServiceAsync(_azuritePorts[2]);
 
         await using var run = new ScriptRun(Process.Start(ScriptStart(LoopbackPort.Unused()))!, output);
         var exitCode = await run.WaitForExitAsync();
 
         CliAssert.Refused((exitCode, run.Output), 1,
-            "Port 10002 (Azurite's table port) on 127.0.0.1 is taken by an Azurite already running", "AzureWebJobsStorage=UseDevelopmentStorage=true");
+            $"Port {_azuritePorts[2]} (Azurite's table port) on 127.0.0.1 is taken by an Azurite already running", "AzureWebJobsStorage=<its connection string>");
         Assert.DoesNotContain("Azurite (pid", run.Output, StringComparison.Ordinal);
     }
 
@@ -140,6 +141,9 @@ public sealed partial class StartLocalTests(ITestOutputHelper output) : IAsyncLi
             .Where(folder => !File.Exists(Path.Combine(folder, "func"))));
         start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["AZURITE_LOCATION"] = _data.FullName;
+        start.Environment["AZURITE_BLOB_PORT"] = _azuritePorts[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["AZURITE_QUEUE_PORT"] = _azuritePorts[1].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["AZURITE_TABLE_PORT"] = _azuritePorts[2].ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Proxy__Upstream__BaseUrl"] = _upstream.BaseAddress.ToString();
         start.Environment["Proxy__Auth__Mode"] = "Managed";
         start.Environment["Proxy__Upstream__ApiKey"] = ProxyFixture.UpstreamKey;

@@ -126,15 +126,25 @@ public abstract class HostileInputTests(ProxyFixture fixture, ITestOutputHelper 
         await RawSocketExchange.SendAsync(Fixture.Proxy.Port, RawSocketExchange.Bytes(
             "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n"),
             AnswerBound);
-        await Task.Delay(TimeSpan.FromSeconds(7));
+        if (Fixture.Kind == ProxyHostKind.Functions)
+        {
+            // The host reads a declared body before the app runs and shows nothing of its own wait: it is given its time.
+            await Task.Delay(TimeSpan.FromSeconds(7));
+        }
+        else
+        {
+            // The last the process does with the request: Kestrel gives up draining the body that never comes.
+            await Eventually.TrueAsync(() => Task.FromResult(Fixture.Proxy.Output.Skip(before).Any(line => line.Contains("Kestrel[33]", StringComparison.Ordinal))),
+                TimeSpan.FromSeconds(30), "Kestrel's line that draining the request body timed out");
+        }
 
         Assert.DoesNotContain(Fixture.Proxy.Output.Skip(before), line => line.Contains("   at ", StringComparison.Ordinal));
     }
 }
 
-[Collection(OnStandaloneHost.Name)]
-public sealed class HostileInputTestsOnStandaloneHost(StandaloneHostFixture fixture, ITestOutputHelper output) : HostileInputTests(fixture, output);
+public sealed class HostileInputTestsInProcess(InProcessFixture fixture, ITestOutputHelper output) : HostileInputTests(fixture, output), IClassFixture<InProcessFixture>;
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.Slow)]
 public sealed class HostileInputTestsOnFunctionsHost(FunctionsHostFixture fixture, ITestOutputHelper output) : HostileInputTests(fixture, output);

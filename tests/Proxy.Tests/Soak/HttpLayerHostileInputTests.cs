@@ -11,8 +11,7 @@ namespace Proxy.Tests.Soak;
 /// path spellings that escape the prefixes; bodies that stall. Standalone host only: under the Functions host, the host's
 /// own server answers or normalises these before the app runs (README, "Running under the Functions host").
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class HttpLayerHostileInputTests(StandaloneHostFixture fixture, ITestOutputHelper output) : HostileRequests(fixture, output)
+public sealed class HttpLayerHostileInputTests(InProcessFixture fixture, ITestOutputHelper output) : HostileRequests(fixture, output), IClassFixture<InProcessFixture>
 {
     [Theory]
     [InlineData("one header of 40 KB", 431, "GET", "/v1/echo", "Request Header Fields Too Large: ")]

@@ -23,6 +23,7 @@ namespace Proxy.Tests.Soak;
 /// an answer. Bounded: under a minute of load and at most <see cref="MaxRequests"/> requests, loopback only.
 /// </summary>
 [Collection(OnStandaloneHost.Name)]
+[Trait(Layer.Name, Layer.Slow)]
 public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutputHelper output)
 {
     private const int Limit = 20;

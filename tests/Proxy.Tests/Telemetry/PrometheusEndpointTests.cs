@@ -11,6 +11,7 @@ namespace Proxy.Tests.Telemetry;
 /// a listener of its own, which a real Prometheus scrapes and whose counts its query API returns exactly.
 /// </summary>
 [Collection(OnStandaloneHost.Name)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class PrometheusEndpointTests(StandaloneHostFixture fixture)
 {
     private const string Setting = "Proxy__Telemetry__PrometheusEndpoint";

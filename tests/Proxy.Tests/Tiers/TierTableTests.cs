@@ -8,8 +8,7 @@ namespace Proxy.Tests.Tiers;
 /// The settings are the defaults a fresh deployment starts from: the first reader of an empty tiers table fills it from its
 /// own settings, and from then on every reader, whatever its settings, reads the table.
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class TierTableTests(StandaloneHostFixture fixture)
+public sealed class TierTableTests(InProcessFixture fixture) : IClassFixture<InProcessFixture>
 {
     private readonly string _tableName = "tiers" + Guid.NewGuid().ToString("N");
 

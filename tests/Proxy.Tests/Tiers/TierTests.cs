@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Proxy.Tests.Auth;
 using Proxy.Tests.Cli;
@@ -16,7 +17,7 @@ public abstract class TierTests(ProxyFixture fixture)
     {
         var storage = fixture.Azurite.ConnectionString;
         var tiersTable = ("Proxy__Tiers__TableName", "tiers" + Guid.NewGuid().ToString("N"));
-        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
+        await using var proxy = await fixture.StartProxyWithTestClockAsync(fixture.Upstream.BaseAddress,
             ("Proxy__Quota__FreeRequestsPerHour", "5"),
             ("Proxy__Auth__KeyRefreshInterval", KeyRefreshTests.RefreshInterval),
             tiersTable);
@@ -26,10 +27,10 @@ public abstract class TierTests(ProxyFixture fixture)
         // the first counted one says.
         await SendUntilLimitAsync(proxy, "sk-any-string-" + Guid.NewGuid().ToString("N"), "warm", "5");
 
-        var set = await CliProcess.RunAsync(storage, ["tiers", "set", "free", "--limit", "7"], tiersTable);
+        var set = await InProcessCli.RunAsync(storage, ["tiers", "set", "free", "--limit", "7"], tiersTable);
         Assert.True(set.ExitCode == 0, set.Output);
         Assert.Contains("Tier free: 7/h (was 5/h)", set.Output, StringComparison.Ordinal);
-        await Task.Delay(KeyRefreshTests.Gap);
+        await fixture.PassRefreshIntervalAsync(proxy, TimeSpan.Parse(KeyRefreshTests.RefreshInterval, CultureInfo.InvariantCulture));
 
         // The first counted answer after the interval (one admitted uncounted while a loaded store is slow carries no limit).
         var key = "sk-another-string-" + Guid.NewGuid().ToString("N");
@@ -56,11 +57,11 @@ public abstract class TierTests(ProxyFixture fixture)
         var storage = fixture.Azurite.ConnectionString;
         var tables = new[] { ("Proxy__Tiers__TableName", "tiers" + Guid.NewGuid().ToString("N")), ("Proxy__Auth__KeysTableName", "keys" + Guid.NewGuid().ToString("N")) };
         (string, string)[] cliSettings = [.. tables, ("Proxy__Quota__FreeRequestsPerHour", "10")];
-        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
+        await using var proxy = await fixture.StartProxyWithTestClockAsync(fixture.Upstream.BaseAddress,
             [.. tables, ("Proxy__Quota__FreeRequestsPerHour", "3"), ("Proxy__Quota__Tiers__gold__RequestsPerHour", "20"), ("Proxy__Auth__KeyRefreshInterval", KeyRefreshTests.RefreshInterval)]);
         await SendUntilLimitAsync(proxy, "sk-unregistered-" + Guid.NewGuid().ToString("N"), "unregistered", "3");
 
-        var tiers = await CliProcess.RunAsync(storage, ["tiers", "list"], cliSettings);
+        var tiers = await InProcessCli.RunAsync(storage, ["tiers", "list"], cliSettings);
         Assert.True(tiers.ExitCode == 0, tiers.Output);
         Assert.Matches(@"(?m)^free\s+3/h\s+-\s+0\s*$", tiers.Output);
         Assert.Matches(@"(?m)^gold\s+20/h\s+-\s+0\s*$", tiers.Output);
@@ -68,18 +69,18 @@ public abstract class TierTests(ProxyFixture fixture)
         // The CLI's settings have no gold tier; the table, and so the proxy, has.
         var gold = await CliKeys.CreateAsync(storage, ["--tier", "gold"], cliSettings);
         var own = await CliKeys.CreateAsync(storage, ["--limit", "4"], cliSettings);
-        await Task.Delay(KeyRefreshTests.Gap);
+        await fixture.PassRefreshIntervalAsync(proxy, TimeSpan.Parse(KeyRefreshTests.RefreshInterval, CultureInfo.InvariantCulture));
 
         // How soon a change arrives is KeyRefreshTests' to pin; here, that the limits are the table's once it has.
         var goldCounted = await SendUntilLimitAsync(proxy, gold.Key, "gold", "20");
         await SendUntilLimitAsync(proxy, own.Key, "own", "4");
 
-        var list = await CliProcess.RunAsync(storage, ["keys", "list"], cliSettings);
+        var list = await InProcessCli.RunAsync(storage, ["keys", "list"], cliSettings);
         Assert.Matches($@"(?m)^{gold.Id}\s+-\s+gold\s+20\s+enabled", list.Output);
         Assert.Matches($@"(?m)^{own.Id}\s+-\s+free\s+4\s+enabled", list.Output);
-        var usage = await CliProcess.RunAsync(storage, ["keys", "usage", gold.Id], cliSettings);
+        var usage = await InProcessCli.RunAsync(storage, ["keys", "usage", gold.Id], cliSettings);
         Assert.Contains($"{gold.Id}: {goldCounted} of 20 requests", usage.Output, StringComparison.Ordinal);
-        var tierUsage = await CliProcess.RunAsync(storage, ["tiers", "list"], cliSettings);
+        var tierUsage = await InProcessCli.RunAsync(storage, ["tiers", "list"], cliSettings);
         Assert.Matches($@"(?m)^gold\s+20/h\s+-\s+{goldCounted}\s*$", tierUsage.Output);
     }
 
@@ -110,9 +111,9 @@ public abstract class TierTests(ProxyFixture fixture)
     }
 }
 
-[Collection(OnStandaloneHost.Name)]
-public sealed class TierTestsOnStandaloneHost(StandaloneHostFixture fixture) : TierTests(fixture);
+public sealed class TierTestsInProcess(InProcessFixture fixture) : TierTests(fixture), IClassFixture<InProcessFixture>;
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.Slow)]
 public sealed class TierTestsOnFunctionsHost(FunctionsHostFixture fixture) : TierTests(fixture);

@@ -11,8 +11,7 @@ namespace Proxy.Tests.Tokens;
 /// first check of a key's hour reads, the checks within the interval answer from that read, and the first check after it
 /// reads again in the background while answering from the last value.
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class OtherInstancesTokensTests(StandaloneHostFixture fixture)
+public sealed class OtherInstancesTokensTests(InProcessFixture fixture) : IClassFixture<InProcessFixture>
 {
     private static readonly TimeSpan s_flushInterval = TimeSpan.FromSeconds(30);
 

@@ -12,8 +12,7 @@ namespace Proxy.Tests.Tokens;
 /// have reached it, with the quota's documented 429; the requests in flight when it is reached are admitted, and no more.
 /// Each answer of the fake upstream reports <see cref="FakeUpstream.PromptTokens"/> + <see cref="FakeUpstream.CompletionTokens"/>.
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class TokenLimitTests(StandaloneHostFixture fixture, ITestOutputHelper output)
+public sealed class TokenLimitTests(InProcessFixture fixture, ITestOutputHelper output) : IClassFixture<InProcessFixture>
 {
     private const int AnswerTokens = FakeUpstream.PromptTokens + FakeUpstream.CompletionTokens;
 

@@ -62,7 +62,7 @@ public abstract class UsageLedgerTests(ProxyFixture fixture)
         Assert.True(DateTimeOffset.UtcNow - hour < TimeSpan.FromHours(2), row.ToString());
 
         // The same row as a table: the hour, the key, '-' for a key with no name, then the counts in order.
-        var (exitCode, text) = await CliProcess.RunAsync(fixture.Azurite.ConnectionString, ["usage", "--key", KeyIdOf(key)], table);
+        var (exitCode, text) = await InProcessCli.RunAsync(fixture.Azurite.ConnectionString, ["usage", "--key", KeyIdOf(key)], table);
         Assert.True(exitCode == 0, text);
         Assert.Matches(
             $@"(?m)^{hour:yyyy-MM-dd HH}:00Z\s+{KeyIdOf(key)}\s+-\s+{sent.Requests}\s+{sent.Succeeded}\s+{sent.FailedClient + sent.FailedUpstream}\s+" +
@@ -81,7 +81,7 @@ public abstract class UsageLedgerTests(ProxyFixture fixture)
         string last = string.Empty;
         await Eventually.TrueAsync(async () =>
         {
-            var (exitCode, output) = await CliProcess.RunAsync(storage, ["usage", "--json", "--key", KeyIdOf(key), "--since", "2h"], settings);
+            var (exitCode, output) = await InProcessCli.RunAsync(storage, ["usage", "--json", "--key", KeyIdOf(key), "--since", "2h"], settings);
             last = output;
             Assert.True(exitCode == 0, output);
             using var rows = JsonDocument.Parse(output);
@@ -154,9 +154,9 @@ public abstract class UsageLedgerTests(ProxyFixture fixture)
     }
 }
 
-[Collection(OnStandaloneHost.Name)]
-public sealed class UsageLedgerTestsOnStandaloneHost(StandaloneHostFixture fixture) : UsageLedgerTests(fixture);
+public sealed class UsageLedgerTestsInProcess(InProcessFixture fixture) : UsageLedgerTests(fixture), IClassFixture<InProcessFixture>;
 
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.Slow)]
 public sealed class UsageLedgerTestsOnFunctionsHost(FunctionsHostFixture fixture) : UsageLedgerTests(fixture);

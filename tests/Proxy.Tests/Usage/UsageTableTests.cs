@@ -11,8 +11,7 @@ namespace Proxy.Tests.Usage;
 /// key id's first hex digit (<c>yyyyMMddHH-x</c>), so that no one partition takes every key's flush; readers still see one
 /// hour per key, rows written before the split (partition = the hour alone) included.
 /// </summary>
-[Collection(OnStandaloneHost.Name)]
-public sealed class UsageTableTests(StandaloneHostFixture fixture)
+public sealed class UsageTableTests(InProcessFixture fixture) : IClassFixture<InProcessFixture>
 {
     private static readonly LatencySummary s_noLatency = new(0, 0, 0, new long[LatencySummary.BucketCount]);
 
