@@ -112,7 +112,7 @@ internal static class KeyCommands
 
             var now = services.Get<TimeProvider>().GetUtcNow();
             var window = QuotaWindow.Containing(now);
-            var count = (await services.Get<QuotaCounterStore>().ReadAsync(found.Record.KeyId, window, cancellationToken))?.Count ?? 0;
+            var count = (await services.Get<QuotaCounterStore>().ReadCountsAsync(found.Record.KeyId, window, cancellationToken))?.Requests ?? 0;
             var limit = (await StoredTiers.ReadAsync(services, error, cancellationToken)).LimitOf(found.Record);
             await output.WriteLineAsync(
                 $"{ApiKeyHash.Prefix(found.Record.KeyId)}: {count} of {Describe(limit)} requests in {window.Start:yyyy-MM-dd HH}:00Z, " +

@@ -139,7 +139,7 @@ public sealed class ProxyRequestHandler
             }
 
             // The outcome is known: a failure that is not the client's fault gives its unit back (issue 13).
-            _quota.Settle(request.QuotaLease, request.Error);
+            request.QuotaLease?.Settle(request.Error);
 
             if (request.QuotaLease?.Decision == QuotaDecision.StoreUnavailable)
             {
@@ -164,7 +164,7 @@ public sealed class ProxyRequestHandler
             }
 
             await _errorWriter.WriteAsync(context, error);
-            _quota.Settle(request.QuotaLease, error);
+            request.QuotaLease?.Settle(error);
         }
         finally
         {

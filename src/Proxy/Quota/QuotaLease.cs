@@ -1,3 +1,5 @@
+using Proxy.Errors;
+
 namespace Proxy.Quota;
 
 /// <summary>
@@ -31,7 +33,7 @@ public sealed class QuotaLease
     public QuotaDecision Decision { get; }
 
     /// <summary>An admitted request's counter, which a refund goes back to.</summary>
-    internal KeyWindowCounter? Counter { get; init; }
+    internal KeyCounter? Counter { get; init; }
 
     public bool IsAcquired => Decision is not (QuotaDecision.Exhausted or QuotaDecision.TokensExhausted or QuotaDecision.Shed);
 
@@ -42,8 +44,18 @@ public sealed class QuotaLease
 
     public long Remaining { get; }
 
-    /// <summary>True the first time only: a request's outcome settles its lease once, however many paths reach it.</summary>
-    internal bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
+    /// <summary>
+    /// Settles the request once its outcome is known, the first time only however many paths reach it: a failure that was
+    /// not the client's fault (<see cref="QuotaRefundRule"/>) gives its unit back to the hour it was counted in. Returns at
+    /// once; the write goes with the key's next round.
+    /// </summary>
+    internal void Settle(ProxyError? error)
+    {
+        if (Counter is { } counter && Interlocked.Exchange(ref _settled, 1) == 0)
+        {
+            counter.Settle(QuotaRefundRule.IsGivenBack(this, error) == true ? new CounterUnits(-1, 0) : default);
+        }
+    }
 
     /// <summary>Time until the window resets: the <c>X-RateLimit-Reset</c> of an answer, refusals included.</summary>
     public TimeSpan ResetAfter { get; }

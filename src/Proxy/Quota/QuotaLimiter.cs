@@ -1,41 +1,50 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using Proxy.Errors;
 using Proxy.Storage;
 
 namespace Proxy.Quota;
 
 /// <summary>
-/// Counts requests per key and UTC hour in Table storage, exactly across any number of processes:
-/// with limit L and N concurrent requests on one key, min(N, L) are admitted. While the store cannot count, each
-/// process counts in memory and admits (fail-open) at most L per key in the hour. A request whose failure was not the
-/// client's fault gives its unit back (<see cref="Settle"/>), so at most L per key and hour end in a counted outcome.
+/// Counts requests per key and UTC hour in Table storage, exactly across any number of processes (docs/quota.md): with
+/// limit L and N concurrent requests on one key, min(N, L) are admitted. A request whose failure was not the client's
+/// fault gives its unit back (<see cref="QuotaLease.Settle"/>), so at most L per key and hour end in a counted outcome. While the store
+/// is gone, each process counts in memory and admits (fail-open) at most L per key in the hour; a store that is only slow
+/// sheds requests instead (503), so that no burst of client traffic lets a key past its limit.
 /// </summary>
 public sealed class QuotaLimiter : IDisposable
 {
-    private readonly QuotaCounterStore _store;
     private readonly TableStoreCircuit _circuit;
     private readonly QuotaStoreGate _gate;
+    private readonly CounterContext _context;
     private readonly TimeProvider _timeProvider;
-    private readonly TimeSpan _storeTimeout;
-    private readonly TimeSpan _recheckInterval;
     private readonly QuotaFailureMode _failureMode;
+    private readonly int _maxKeys;
 
-    // This hour's counters by key. Counters of past hours are dropped when the hour turns, so memory is
-    // bounded by the keys seen in one hour.
-    private readonly ConcurrentDictionary<string, KeyWindowCounter> _counters = new(StringComparer.Ordinal);
+    // This hour's counters by key, at most MaxKeysInMemory of them: idle ones are forgotten (and read back when their key
+    // comes again), and counters of past hours are dropped when the hour turns.
+    private readonly ConcurrentDictionary<string, KeyCounter> _counters = new(StringComparer.Ordinal);
+    private readonly Lock _sweepGate = new();
     private QuotaWindow _currentWindow;
 
     public QuotaLimiter(QuotaCounterStore store, TableStoreCircuit circuit, IOptions<QuotaOptions> options, TimeProvider timeProvider)
     {
-        _store = store;
+        var quota = options.Value;
         _circuit = circuit;
         _gate = new QuotaStoreGate(options, timeProvider);
         _timeProvider = timeProvider;
-        _storeTimeout = options.Value.StoreTimeout;
-        _recheckInterval = options.Value.ExhaustedRecheckInterval;
-        _failureMode = options.Value.FailureMode;
+        _failureMode = quota.FailureMode;
+        _maxKeys = quota.MaxKeysInMemory;
+
+        // Each process writes its own sequence numbers into the rows it counts (docs/quota.md): its id names them.
+        _context = new CounterContext(store, _gate, circuit, Guid.NewGuid().ToString("N")[..12], quota.StoreTimeout,
+            quota.ExhaustedRecheckInterval, quota.ProbeInterval, timeProvider);
     }
+
+    /// <summary>How many keys' counters this process holds now.</summary>
+    internal int CountersInMemory => _counters.Count;
+
+    /// <summary>Whether every counter this process holds is quiet: no store call of the quota's is under way or due.</summary>
+    internal bool IsQuiet => _counters.Values.All(counter => counter.IsQuiet);
 
     /// <summary>
     /// Counts one request of <paramref name="keyId"/> against <paramref name="limit"/> (null: no limit). Throws an
@@ -50,41 +59,46 @@ public sealed class QuotaLimiter : IDisposable
         }
 
         var window = QuotaWindow.Containing(_timeProvider.GetUtcNow());
-        var counter = CounterFor(keyId, window);
-        if (_circuit.IsOpen)
+        while (true)
         {
-            return WithoutStore(counter, limit.Value, window);
-        }
-
-        var answer = await counter.AcquireAsync(limit.Value, cancellationToken);
-        switch (answer.Decision)
-        {
-            case QuotaDecision.Admitted:
-                return new QuotaLease(QuotaDecision.Admitted, limit.Value, limit.Value - answer.Count, window.ResetAfter(_timeProvider.GetUtcNow()))
-                {
-                    Counter = answer.Counter,
-                };
-            case QuotaDecision.Exhausted:
-                return Exhausted(limit.Value, window);
-            case QuotaDecision.Shed:
+            if (CounterFor(keyId, window) is not { } counter)
+            {
                 return QuotaLease.Shed;
-            default:
-                // The store failed this request's write; the circuit spares the next ones the wait.
-                _circuit.RecordFailure();
-                return WithoutStore(counter, limit.Value, window);
-        }
-    }
+            }
 
-    /// <summary>
-    /// Settles a request once its outcome is known: a failure that was not the client's fault (<see cref="QuotaRefundRule"/>)
-    /// gives its unit back to the window it was counted in. Returns at once; the write goes with the key's next round.
-    /// </summary>
-    public void Settle(QuotaLease? lease, ProxyError? error)
-    {
-        if (lease?.Counter is { } counter && QuotaRefundRule.IsGivenBack(lease, error) == true
-            && counter.Window == QuotaWindow.Containing(_timeProvider.GetUtcNow()) && lease.TrySettle())
-        {
-            counter.Refund();
+            if (_circuit.IsOpen)
+            {
+                if (WithoutStore(counter, limit.Value, window) is { } decided)
+                {
+                    return decided;
+                }
+
+                continue;
+            }
+
+            if (counter.TryAcquireAsync(new CounterAsk(limit.Value, null, 0), cancellationToken) is not { } asked)
+            {
+                // Forgotten while this request took it: the key's new counter reads the row back.
+                continue;
+            }
+
+            var answer = await asked;
+            switch (answer.Decision)
+            {
+                case QuotaDecision.Admitted:
+                    return new QuotaLease(QuotaDecision.Admitted, limit.Value, limit.Value - answer.Counts.Requests, window.ResetAfter(_timeProvider.GetUtcNow()))
+                    {
+                        Counter = answer.Counter,
+                    };
+                case QuotaDecision.Exhausted:
+                    return Exhausted(limit.Value, window);
+                case QuotaDecision.StoreUnavailable when WithoutStore(counter, limit.Value, window) is { } decided:
+                    return decided;
+                case QuotaDecision.StoreUnavailable:
+                    continue;
+                default:
+                    return QuotaLease.Shed;
+            }
         }
     }
 
@@ -92,19 +106,23 @@ public sealed class QuotaLimiter : IDisposable
 
     /// <summary>
     /// The store cannot count: this process's own count decides. Fail-open admits uncounted while it leaves room, and
-    /// counts the admission; fail-closed admits nothing. Either way a key this process knows is used up gets the 429.
+    /// counts the admission; fail-closed admits nothing. Either way a key this process knows is used up gets the 429. Null
+    /// when the counter was forgotten meanwhile.
     /// </summary>
-    private QuotaLease WithoutStore(KeyWindowCounter counter, int limit, QuotaWindow window)
-    {
+    private QuotaLease? WithoutStore(KeyCounter counter, int limit, QuotaWindow window) =>
         // Under fail-closed, StoreUnavailable is the handler's 503.
-        var hasRoom = _failureMode == QuotaFailureMode.Open ? counter.TryAdmitUncounted(limit) : !counter.IsExhausted(limit);
-        return hasRoom ? QuotaLease.StoreUnavailable : Exhausted(limit, window);
-    }
+        counter.TryAdmitUncounted(limit, admit: _failureMode == QuotaFailureMode.Open) switch
+        {
+            true => QuotaLease.StoreUnavailable,
+            false => Exhausted(limit, window),
+            null => null,
+        };
 
     private QuotaLease Exhausted(int limit, QuotaWindow window) =>
         new(QuotaDecision.Exhausted, limit, 0, window.ResetAfter(_timeProvider.GetUtcNow()));
 
-    private KeyWindowCounter CounterFor(string keyId, QuotaWindow window)
+    /// <summary>The key's counter of <paramref name="window"/>; null when this process holds as many as it may and none is idle.</summary>
+    private KeyCounter? CounterFor(string keyId, QuotaWindow window)
     {
         if (window != _currentWindow)
         {
@@ -113,21 +131,44 @@ public sealed class QuotaLimiter : IDisposable
             {
                 if (stale.Window != window)
                 {
-                    _counters.TryRemove(new KeyValuePair<string, KeyWindowCounter>(key, stale));
+                    _counters.TryRemove(new KeyValuePair<string, KeyCounter>(key, stale));
                 }
             }
         }
 
-        var counter = _counters.GetOrAdd(keyId, static (id, state) => state.Limiter.NewCounter(id, state.Window), (Limiter: this, Window: window));
-        if (counter.Window == window)
+        if (_counters.TryGetValue(keyId, out var known) && known.Window == window && !known.IsForgotten)
         {
-            return counter;
+            return known;
         }
 
-        var fresh = NewCounter(keyId, window);
-        _counters[keyId] = fresh;
-        return fresh;
+        if (_counters.Count >= _maxKeys && !ForgetIdleCounters())
+        {
+            return null;
+        }
+
+        var fresh = new KeyCounter(_context, keyId, window);
+        return _counters.AddOrUpdate(keyId, fresh, (_, existing) => existing.Window == window && !existing.IsForgotten ? existing : fresh);
     }
 
-    private KeyWindowCounter NewCounter(string keyId, QuotaWindow window) => new(_store, _gate, keyId, window, _storeTimeout, _recheckInterval, _timeProvider);
+    /// <summary>Forgets every idle counter; false when none was, and the process holds as many as it may.</summary>
+    private bool ForgetIdleCounters()
+    {
+        lock (_sweepGate)
+        {
+            if (_counters.Count < _maxKeys)
+            {
+                return true;
+            }
+
+            foreach (var (key, counter) in _counters)
+            {
+                if (counter.TryForget())
+                {
+                    _counters.TryRemove(new KeyValuePair<string, KeyCounter>(key, counter));
+                }
+            }
+
+            return _counters.Count < _maxKeys;
+        }
+    }
 }

@@ -28,10 +28,9 @@ public sealed class QuotaOptions
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Counter writes waiting in or for a store call at once in this process (each holds one for a round of one key's
-    /// requests). The store calls themselves are bounded apart from this: one at a time per counter partition
-    /// (<see cref="QuotaCounterStore.Partitions"/>), each carrying up to 100 writes. Client traffic alone must not be able
-    /// to slow the store past <see cref="StoreTimeout"/> and so open the circuit (issue 12).
+    /// Key rounds talking to the store at once in this process (each holds one permit for its read and its write). The store
+    /// calls themselves are bounded apart from this: one at a time per counter partition
+    /// (<see cref="CounterRowAddress.Partitions"/>), each carrying up to 100 writes.
     /// </summary>
     public int MaxConcurrentStoreWrites { get; set; } = 256;
 
@@ -46,9 +45,16 @@ public sealed class QuotaOptions
     public int StoreQueueLimit { get; set; } = 128;
 
     /// <summary>
-    /// How long this process trusts that a key's hour is used up before it reads the count again (issue 13): counts now go
-    /// down when a failed request gives its unit back, possibly in another process, so the known-exhausted shortcut (no
-    /// storage call per refusal) must end. It is the longest a refund made by another process waits to be seen here.
+    /// Keys whose counters this process holds at once. Past it, idle counters (nothing waiting, owed or unsettled) are
+    /// forgotten and read back when their key comes again; when none is idle, a new key's request is shed (503). It bounds
+    /// the memory a flood of made-up keys can take.
+    /// </summary>
+    public int MaxKeysInMemory { get; set; } = 10_000;
+
+    /// <summary>
+    /// How long this process trusts that a key's hour is used up before it reads the count again: counts go down when a
+    /// failed request gives its unit back, possibly in another process, so the known-exhausted shortcut (no storage call
+    /// per refusal) must end. It is the longest a refund made by another process waits to be seen here.
     /// </summary>
     public TimeSpan ExhaustedRecheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -40,6 +40,11 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
             failures.Add("Proxy__Quota__MaxConcurrentStoreWrites and Proxy__Quota__MaxConcurrentNewKeys must be at least 1, the second no more than the first.");
         }
 
+        if (options.MaxKeysInMemory is < 100 or > 10_000_000)
+        {
+            failures.Add("Proxy__Quota__MaxKeysInMemory must be from 100 to 10000000.");
+        }
+
         if (options.StoreQueueLimit < 0)
         {
             failures.Add("Proxy__Quota__StoreQueueLimit must be 0 or more.");

@@ -11,6 +11,7 @@ namespace Proxy.Tests.Functions;
 /// </summary>
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class FunctionsHostTests(FunctionsHostFixture fixture)
 {
     [Fact]

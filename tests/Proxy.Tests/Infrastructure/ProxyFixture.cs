@@ -119,8 +119,16 @@ public abstract class ProxyFixture(ProxyHostKind kind) : IAsyncLifetime
         ["Proxy__Failures__ArchiveInProcess"] = "false",
     };
 
-    internal async Task<ProxyProcess> StartProxyAsync(Uri upstream, params (string Name, string Value)[] extra) =>
-        Track(await ProxyProcess.StartAsync(Kind, SettingsFor(upstream, extra)));
+    internal async Task<ProxyProcess> StartProxyAsync(Uri upstream, params (string Name, string Value)[] extra)
+    {
+        var settings = SettingsFor(upstream, extra);
+        return Track<ProxyProcess>(Kind switch
+        {
+            ProxyHostKind.InProcess => await InProcessProxy.StartAsync(settings),
+            ProxyHostKind.Standalone => await StandaloneProxyProcess.StartAsync(settings),
+            _ => await FunctionsHostProcess.StartAsync(settings),
+        });
+    }
 
     /// <summary>
     /// A proxy whose refresh of the keys and tiers tables the test drives with <see cref="PassRefreshIntervalAsync"/>: in

@@ -32,15 +32,6 @@ internal abstract class ProxyProcess : IAsyncDisposable
     /// <summary>The resident memory of every process serving requests now, in bytes.</summary>
     public abstract long WorkingSet { get; }
 
-    /// <summary>Starts a proxy on <paramref name="kind"/> with <paramref name="settings"/> as its environment.</summary>
-    public static async Task<ProxyProcess> StartAsync(ProxyHostKind kind, IReadOnlyDictionary<string, string> settings) => kind switch
-    {
-        ProxyHostKind.InProcess => await InProcessProxy.StartAsync(settings),
-        ProxyHostKind.Standalone => await StandaloneProxyProcess.StartAsync(settings),
-        ProxyHostKind.Functions => await FunctionsHostProcess.StartAsync(settings),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-    };
-
     public abstract ValueTask DisposeAsync();
 
     /// <summary>

@@ -69,7 +69,7 @@ public abstract class QuotaOutageTests(ProxyFixture fixture, ITestOutputHelper o
         }
 
         var stored = await new TableClient(fixture.Azurite.ConnectionString, window.TableName("quota"))
-            .GetEntityAsync<TableEntity>(QuotaCounterStore.PartitionKey(window, ApiKeyHash.Of(key)), ApiKeyHash.Of(key));
+            .GetEntityAsync<TableEntity>(CounterRowAddress.PartitionKey(window, ApiKeyHash.Of(key)), ApiKeyHash.Of(key));
         output.WriteLine($"after the outage: {string.Join(",", afterStatuses)}; stored count: {stored.Value.GetInt64("Count")}");
         Assert.Equal([200, 200, 429], afterStatuses);
         Assert.Equal(Limit, stored.Value.GetInt64("Count"));

@@ -10,6 +10,7 @@ namespace Proxy.Tests.Telemetry;
 /// </summary>
 [Collection(OnFunctionsHost.Name)]
 [Trait(OnFunctionsHost.Trait, OnFunctionsHost.TraitValue)]
+[Trait(Layer.Name, Layer.EndToEnd)]
 public sealed class AzureMonitorExportTests(FunctionsHostFixture fixture)
 {
     [Fact]
