@@ -84,6 +84,51 @@ public abstract class TierTests(ProxyFixture fixture)
         Assert.Matches($@"(?m)^gold\s+20/h\s+-\s+{goldCounted}\s*$", tierUsage.Output);
     }
 
+    [Fact]
+    public async Task TierLimitLoweredWhileAKeyIsBusy_RefusesEveryRequestAfterTheInterval_WithNothingLeft()
+    {
+        var storage = fixture.Azurite.ConnectionString;
+        var tiersTable = ("Proxy__Tiers__TableName", "tiers" + Guid.NewGuid().ToString("N"));
+        await using var proxy = await fixture.StartProxyWithTestClockAsync(fixture.Upstream.BaseAddress,
+            ("Proxy__Quota__FreeRequestsPerHour", "1000000"),
+            ("Proxy__Auth__KeyRefreshInterval", KeyRefreshTests.RefreshInterval),
+            tiersTable);
+        var key = "sk-busy-" + Guid.NewGuid().ToString("N");
+        var answers = new System.Collections.Concurrent.ConcurrentQueue<(bool AfterTheRead, int Status, string? Limit, string? Remaining)>();
+        var afterTheRead = false;
+        var stop = false;
+
+        // The key stays busy, 48 requests at a time, while its tier's limit is lowered below what it has already used.
+        async Task WorkerAsync()
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                var asked = Volatile.Read(ref afterTheRead);
+                using var response = await CliKeys.SendAsync(proxy, key, "busy");
+                answers.Enqueue((asked, (int)response.StatusCode, Header(response, "X-RateLimit-Limit"), Header(response, "X-RateLimit-Remaining")));
+            }
+        }
+
+        var workers = Enumerable.Range(0, 48).Select(_ => Task.Run(WorkerAsync)).ToList();
+        await Eventually.TrueAsync(() => Task.FromResult(answers.Count >= 200), TimeSpan.FromSeconds(60), "200 requests answered");
+        var set = await InProcessCli.RunAsync(storage, ["tiers", "set", "free", "--limit", "10"], tiersTable);
+        Assert.True(set.ExitCode == 0, set.Output);
+        await fixture.PassRefreshIntervalAsync(proxy, TimeSpan.Parse(KeyRefreshTests.RefreshInterval, CultureInfo.InvariantCulture));
+        Volatile.Write(ref afterTheRead, true);
+        await Eventually.TrueAsync(() => Task.FromResult(answers.Count(answer => answer.AfterTheRead) >= 200), TimeSpan.FromSeconds(60), "200 requests answered after the read");
+        Volatile.Write(ref stop, true);
+        await Task.WhenAll(workers);
+
+        // Every request asked once the proxy had read the lowered limit is refused, with nothing left; none ever had less.
+        var after = answers.Where(answer => answer.AfterTheRead).ToList();
+        Assert.NotEmpty(after);
+        Assert.All(after, answer => Assert.Equal((429, "10", "0"), (answer.Status, answer.Limit, answer.Remaining)));
+        Assert.All(answers, answer => Assert.False(answer.Remaining?.StartsWith('-') ?? false, $"X-RateLimit-Remaining: {answer.Remaining}"));
+    }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.Single() : null;
+
     /// <summary>
     /// Sends with <paramref name="key"/> until the proxy answers with <paramref name="limit"/> as the key's limit; how many
     /// of those requests were counted (they carry the rate-limit headers; one admitted uncounted has none).
