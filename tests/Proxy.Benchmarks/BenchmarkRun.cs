@@ -80,6 +80,12 @@ internal static class BenchmarkRun
             tables.Add(string.Empty);
         }
 
+        if (parts != BenchmarkParts.PeersOnly)
+        {
+            tables.AddRange(QuotaScale.Table());
+            tables.Add(string.Empty);
+        }
+
         if (parts == BenchmarkParts.All)
         {
             figures.Add(await AddedLatencyWithQuotaAsync(scale, direct, viaQuota, azurite.ConnectionString));

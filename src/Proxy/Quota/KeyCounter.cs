@@ -9,10 +9,22 @@ namespace Proxy.Quota;
 /// process's admissions at once and ride the key's next write. A write whose answer never came is settled before the
 /// counter writes again: the row names the last write each process made to it, so a read tells whether that write landed,
 /// and a landed write whose requests were already answered without it gives their units back. After a failure, a round
-/// with units still to write is tried again a <see cref="QuotaOptions.ProbeInterval"/> later.
+/// with units still to write is tried again a <see cref="QuotaOptions.ProbeInterval"/> later. A busy key whose limit
+/// leaves plenty this hour gets a reserve: units counted in the row ahead of demand, from which this process admits at
+/// once, each admission compared with the limit in force; what is not used within <see cref="ReserveReturnDelay"/> is
+/// given back.
 /// </summary>
 internal sealed class KeyCounter
 {
+    /// <summary>The least a key's limit must leave in the hour for it to be counted ahead of demand.</summary>
+    internal const long ReserveFloor = 1000;
+
+    /// <summary>How long a reserve is kept unused before it is given back.</summary>
+    internal static readonly TimeSpan ReserveReturnDelay = TimeSpan.FromSeconds(1);
+
+    // A reserve is at most this share of what the limit leaves, so that other processes lose at most that much.
+    private const long ReserveShare = 100;
+
     private readonly CounterContext _context;
     private readonly CounterRowAddress _address;
     private readonly object _gate = new();
@@ -43,6 +55,13 @@ internal sealed class KeyCounter
     // Set once the limiter has let go of this counter: it is used no more, and the key gets a new one that reads the row.
     private bool _forgotten;
 
+    // The reserve: units counted in the row and not yet admitted, admissions from it since the last round (the demand it
+    // measures), when it was last used, and the timer that gives it back when unused.
+    private long _reserved;
+    private long _reserveAdmissions;
+    private long _reserveUsedAt;
+    private ITimer? _returnTimer;
+
     public KeyCounter(CounterContext context, string keyId, QuotaWindow window)
     {
         _context = context;
@@ -71,7 +90,7 @@ internal sealed class KeyCounter
         {
             lock (_gate)
             {
-                return !_running && _waiting.Count == 0 && _owed.IsZero && _unsettled.Count == 0;
+                return !_running && _waiting.Count == 0 && _owed.IsZero && _unsettled.Count == 0 && _reserved == 0;
             }
         }
     }
@@ -84,7 +103,7 @@ internal sealed class KeyCounter
     {
         lock (_gate)
         {
-            _forgotten |= !_running && _waiting.Count == 0 && _owed.IsZero && _unsettled.Count == 0 && _uncounted == 0 && _leases == 0;
+            _forgotten |= !_running && _waiting.Count == 0 && _owed.IsZero && _unsettled.Count == 0 && _uncounted == 0 && _leases == 0 && _reserved == 0;
             return _forgotten;
         }
     }
@@ -102,7 +121,22 @@ internal sealed class KeyCounter
                 return null;
             }
 
-            if (_known && _unsettled.Count == 0 && IsFresh() && RefusalOf(ask, _stored + _owed) is { } refused)
+            if (_reserved > 0 && ask.TokenLimit is null)
+            {
+                // From the reserve, at once, if the limit in force leaves room: a lowered limit gives the reserve back instead.
+                if (Counted().Requests < ask.RequestLimit)
+                {
+                    _reserved--;
+                    _reserveAdmissions++;
+                    _reserveUsedAt = _context.Time.GetTimestamp();
+                    _leases++;
+                    return Task.FromResult(new CounterAnswer(QuotaDecision.Admitted, Counted(), this));
+                }
+
+                ReturnReserve();
+            }
+
+            if (_known && _unsettled.Count == 0 && IsFresh() && RefusalOf(ask, Counted()) is { } refused)
             {
                 return Task.FromResult(new CounterAnswer(refused));
             }
@@ -145,7 +179,7 @@ internal sealed class KeyCounter
                 return null;
             }
 
-            if ((_stored + _owed).Requests + _uncounted >= limit)
+            if (Counted().Requests + _uncounted >= limit)
             {
                 return false;
             }
@@ -166,6 +200,70 @@ internal sealed class KeyCounter
     }
 
     private bool IsFresh() => _context.Time.GetElapsedTime(_learnedAt) < _context.RecheckInterval;
+
+    /// <summary>What the row counts for admitted requests, as this process knows it: its counts, less what is owed back and the reserve.</summary>
+    private CounterUnits Counted() => _stored + _owed - new CounterUnits(_reserved, 0);
+
+    /// <summary>Gives the whole reserve back with the key's next round.</summary>
+    private void ReturnReserve()
+    {
+        _owed -= new CounterUnits(_reserved, 0);
+        _reserved = 0;
+        StartRounds();
+    }
+
+    /// <summary>Adds <paramref name="units"/> to the reserve, which is given back once unused for <see cref="ReserveReturnDelay"/>.</summary>
+    private void Reserve(long units)
+    {
+        if (units == 0)
+        {
+            return;
+        }
+
+        _reserved += units;
+        _reserveUsedAt = _context.Time.GetTimestamp();
+        _returnTimer ??= _context.Time.CreateTimer(static state => ((KeyCounter)state!).ReturnUnusedReserve(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _returnTimer.Change(ReserveReturnDelay, Timeout.InfiniteTimeSpan);
+    }
+
+    private void ReturnUnusedReserve()
+    {
+        lock (_gate)
+        {
+            if (_reserved == 0)
+            {
+                return;
+            }
+
+            var unusedFor = _context.Time.GetElapsedTime(_reserveUsedAt);
+            if (unusedFor < ReserveReturnDelay)
+            {
+                _returnTimer?.Change(ReserveReturnDelay - unusedFor, Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            ReturnReserve();
+        }
+    }
+
+    /// <summary>
+    /// Units to count ahead of demand with this round: twice what came in since the last round, when more than one request
+    /// did and none has a token limit, at most a hundredth of what the lowest limit in force leaves after
+    /// <paramref name="counted"/>, and only while it leaves at least <see cref="ReserveFloor"/>; less what is still reserved.
+    /// </summary>
+    private long TopUp(List<Waiter> round, CounterUnits counted)
+    {
+        var demand = round.Count + _reserveAdmissions;
+        _reserveAdmissions = 0;
+        if (demand < 2 || round.Count == 0 || round.Any(waiter => waiter.Ask.TokenLimit is not null))
+        {
+            return 0;
+        }
+
+        var left = round.Min(waiter => waiter.Ask.RequestLimit) - counted.Requests;
+        var target = left >= ReserveFloor ? Math.Min(2 * demand, left / ReserveShare) : 0;
+        return Math.Max(0, target - _reserved);
+    }
 
     private void StartRounds()
     {
@@ -235,7 +333,12 @@ internal sealed class KeyCounter
                 {
                     foreach (var write in _unsettled)
                     {
-                        write.Answered = true;
+                        if (!write.Answered)
+                        {
+                            // Its requests are not admitted by it: the reserve's units they took are the reserve's again.
+                            write.Answered = true;
+                            Reserve(write.FromReserve);
+                        }
                     }
                 }
 
@@ -274,18 +377,24 @@ internal sealed class KeyCounter
             {
                 var grants = new bool[round.Count];
                 var granted = default(CounterUnits);
-                var before = _stored + _owed;
+                var before = Counted();
                 for (var i = 0; i < round.Count; i++)
                 {
                     grants[i] = RefusalOf(round[i].Ask, before + granted) is null;
                     granted += grants[i] ? new CounterUnits(1, round[i].Ask.Tokens) : default;
                 }
 
+                // Granted requests take the reserve's units first; only the rest, and a top-up, are new units in the row.
+                var fromReserve = Math.Min(_reserved, round.Where((waiter, i) => grants[i] && waiter.Ask.TokenLimit is null).Count());
+                _reserved -= fromReserve;
+                var topUp = TopUp(round, before + granted);
+                var added = granted - new CounterUnits(fromReserve, 0) + new CounterUnits(topUp, 0);
+
                 // A write whose outcome is still unknown is settled by writing on the same condition: exactly one of the two
                 // can land. With nothing else to write, the row's own counts are written again to that end.
-                if (_owed.IsZero && granted.IsZero && _unsettled.Count == 0)
+                if (_owed.IsZero && added.IsZero && _unsettled.Count == 0)
                 {
-                    if (!mustRead && (!_known || !IsFresh()) && round.Count > 0)
+                    if (!mustRead && (!_known || !IsFresh()) && round.Count > 0 && fromReserve == 0)
                     {
                         // Refusals decided on a count not known, or learnt long enough ago that another process may have given
                         // units back.
@@ -297,7 +406,7 @@ internal sealed class KeyCounter
                     return;
                 }
 
-                write = new SentWrite(_context.NextSequence(), _owed, granted, round, grants, before + granted);
+                write = new SentWrite(_context.NextSequence(), _owed, added, fromReserve, topUp, round, grants, before, _stored + _owed + added);
                 _unsettled.Add(write);
                 _condition = _exists ? _etag : null;
             }
@@ -313,7 +422,9 @@ internal sealed class KeyCounter
                 case CounterWriteStatus.NotSent:
                     lock (_gate)
                     {
+                        // Never sent, so it never lands: the reserve's units its requests were to take are the reserve's again.
                         _unsettled.Remove(write);
+                        Reserve(write.FromReserve);
                     }
 
                     throw new OperationCanceledException("The write was never sent: its partition's calls took longer than the store timeout.");
@@ -341,7 +452,7 @@ internal sealed class KeyCounter
             {
                 // The row moved on from the condition those writes were sent on: none of them can land any more, and what
                 // they gave back is still owed.
-                _unsettled.Clear();
+                DiscardUnsettled(except: null);
             }
 
             (_known, _exists) = (true, row is not null);
@@ -369,10 +480,14 @@ internal sealed class KeyCounter
             _owed -= write.Owed;
             if (write.Answered)
             {
-                _owed -= write.Granted;
+                _owed -= write.Added;
+            }
+            else
+            {
+                Reserve(write.TopUp);
             }
 
-            _unsettled.Clear();
+            DiscardUnsettled(except: write);
         }
 
         if (write.Answered)
@@ -380,8 +495,25 @@ internal sealed class KeyCounter
             return false;
         }
 
-        Complete(write.Round, write.Grants, write.Counts - write.Granted);
+        Complete(write.Round, write.Grants, write.Before);
         return true;
+    }
+
+    /// <summary>
+    /// Forgets the writes that can no longer land (all but <paramref name="except"/>, the one that did): the reserve's
+    /// units that a write's requests were to take, if they are still waiting, are the reserve's again.
+    /// </summary>
+    private void DiscardUnsettled(SentWrite? except)
+    {
+        foreach (var write in _unsettled)
+        {
+            if (write != except && !write.Answered)
+            {
+                Reserve(write.FromReserve);
+            }
+        }
+
+        _unsettled.Clear();
     }
 
     /// <summary>Granted requests get the counts after <paramref name="before"/>, in order; the rest are refused for what ran out.</summary>
@@ -461,22 +593,31 @@ internal sealed class KeyCounter
     }
 
     /// <summary>
-    /// A write sent and not yet known to have landed: its sequence number, the owed units and the grants it carries, the
-    /// counts it sets, and its round, whose requests are answered by it, or were <see cref="Answered"/> without it.
+    /// A write sent and not yet known to have landed: its sequence number, the owed units it carries, the units it adds (its
+    /// grants beyond those taken from the reserve, and a top-up), the counts it sets, and its round, whose requests are
+    /// answered by it, or were <see cref="Answered"/> without it.
     /// </summary>
-    private sealed class SentWrite(long sequence, CounterUnits owed, CounterUnits granted, List<Waiter> round, bool[] grants, CounterUnits counts)
+    private sealed class SentWrite(
+        long sequence, CounterUnits owed, CounterUnits added, long fromReserve, long topUp, List<Waiter> round, bool[] grants, CounterUnits before, CounterUnits counts)
     {
         public long Sequence { get; } = sequence;
 
         public CounterUnits Owed { get; } = owed;
 
-        public CounterUnits Granted { get; } = granted;
+        public CounterUnits Added { get; } = added;
+
+        public long FromReserve { get; } = fromReserve;
+
+        public long TopUp { get; } = topUp;
 
         public List<Waiter> Round { get; } = round;
 
         public bool[] Grants { get; } = grants;
 
         public CounterUnits Counts { get; } = counts;
+
+        /// <summary>What the row counted for admitted requests before this round's: where its grants' positions start.</summary>
+        public CounterUnits Before { get; } = before;
 
         public bool Answered { get; set; }
     }

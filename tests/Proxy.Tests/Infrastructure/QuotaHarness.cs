@@ -2,7 +2,6 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Proxy.Tests.Infrastructure;
 
@@ -14,7 +13,7 @@ internal sealed class QuotaHarness : IDisposable
 {
     private readonly ServiceProvider _services;
 
-    public QuotaHarness(string connectionString, FakeTimeProvider time, IDictionary<string, string?>? settings = null)
+    public QuotaHarness(string connectionString, TimeProvider time, IDictionary<string, string?>? settings = null)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = connectionString })

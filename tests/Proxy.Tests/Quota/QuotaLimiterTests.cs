@@ -194,6 +194,72 @@ public sealed class QuotaLimiterTests(InProcessFixture fixture, ITestOutputHelpe
         Assert.Equal(QuotaDecision.Exhausted, (await limiter.AcquireAsync(keys[0], 2)).Decision);
     }
 
+    [Trait(Layer.Name, Layer.Slow)]
+    [Fact]
+    public async Task AcquireAsync_BusyKeyWithALargeLimit_AdmitsFromAReserveAndGivesTheUnusedBack()
+    {
+        var time = new FakeTimeProvider(s_halfMinuteBeforeEleven);
+        using var harness = new QuotaHarness(fixture.Azurite.ConnectionString, time);
+        var limiter = harness.Get<QuotaLimiter>();
+        var key = QuotaHarness.NewKeyId();
+        const int limit = 1_000_000;
+
+        // A burst makes the key busy; then one request at a time, each of which would cost a write without a reserve.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() => limiter.AcquireAsync(key, limit).AsTask())));
+        var beforeSequential = harness.Transactions.Count;
+        var sequential = new List<QuotaLease>();
+        for (var i = 0; i < 200; i++)
+        {
+            sequential.Add(await limiter.AcquireAsync(key, limit));
+        }
+
+        var sequentialTransactions = harness.Transactions.Count - beforeSequential;
+        var window = QuotaWindow.Containing(s_halfMinuteBeforeEleven);
+        var store = harness.Get<QuotaCounterStore>();
+        var storedWhileReserved = (await store.ReadCountsAsync(key, window))?.Requests;
+
+        // Unused for the return delay: the reserve is given back, and the row holds exactly the admissions. (A top-up still
+        // under way when the clock moves arms the return again, from its own landing: so the clock moves on until then.)
+        await Eventually.TrueAsync(async () =>
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            return (await store.ReadCountsAsync(key, window))?.Requests == 400;
+        }, TimeSpan.FromSeconds(10), "the unused reserve given back");
+
+        output.WriteLine($"200 concurrent then 200 one at a time, limit {limit}: {sequentialTransactions} Table transactions for the 200 one at a time; " +
+            $"stored while reserved: {storedWhileReserved}, after the return delay: 400");
+        Assert.All(burst.Concat(sequential), lease => Assert.Equal(QuotaDecision.Admitted, lease.Decision));
+        Assert.True(storedWhileReserved > 400, $"stored {storedWhileReserved}: nothing was reserved ahead of demand");
+        Assert.True(sequentialTransactions < 50, $"{sequentialTransactions} transactions for 200 requests admitted one at a time from a reserve");
+    }
+
+    [Fact]
+    public async Task AcquireAsync_TwoLimitersWithReserves_NeverAdmitMoreThanTheLimit_AndTheRowEndsExact()
+    {
+        var time = new FakeTimeProvider(s_halfMinuteBeforeEleven);
+        using var first = new QuotaHarness(fixture.Azurite.ConnectionString, time);
+        using var second = new QuotaHarness(fixture.Azurite.ConnectionString, time);
+        var key = QuotaHarness.NewKeyId();
+        const int limit = 2000;
+
+        var leases = await Task.WhenAll(Enumerable.Range(0, 3000).Select(i =>
+            Task.Run(() => (i % 2 == 0 ? first : second).Get<QuotaLimiter>().AcquireAsync(key, limit).AsTask())));
+        var admitted = leases.Count(lease => lease.Decision == QuotaDecision.Admitted);
+
+        var store = first.Get<QuotaCounterStore>();
+        var window = QuotaWindow.Containing(s_halfMinuteBeforeEleven);
+        await Eventually.TrueAsync(async () =>
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            return (await store.ReadCountsAsync(key, window))?.Requests == admitted;
+        }, TimeSpan.FromSeconds(10), "the stored count equal to the admissions once reserves are given back");
+
+        output.WriteLine($"3000 concurrent requests over two limiters, limit {limit}: {admitted} admitted, " +
+            $"{leases.Count(lease => lease.Decision == QuotaDecision.Exhausted)} refused");
+        Assert.InRange(admitted, 1, limit);
+        Assert.All(leases, lease => Assert.True(lease.Decision is QuotaDecision.Admitted or QuotaDecision.Exhausted, lease.Decision.ToString()));
+    }
+
     [Fact]
     public async Task AcquireAsync_MoreNewKeysAtOnceThanAllowed_ShedsTheRestWithoutOpeningTheCircuit()
     {

@@ -61,7 +61,7 @@ internal sealed class CounterSimulation
         };
         _options.MaxConcurrentNewKeys = 1 + _random.Next(_options.MaxConcurrentStoreWrites);
         _keys = [.. Enumerable.Range(0, 1 + _random.Next(4)).Select(index => ApiKeyHash.Of($"sk-simulated-{seed}-{index}"))];
-        _limits = [.. _keys.Select(_ => (long)_random.Next(0, 20))];
+        _limits = [.. _keys.Select(_ => LimitOfAKey())];
         _highestLimits = [.. _limits];
         for (var i = 1 + _random.Next(3); i > 0; i--)
         {
@@ -107,7 +107,7 @@ internal sealed class CounterSimulation
 
     private void Start()
     {
-        var clients = 1 + _random.Next(8);
+        var clients = 1 + _random.Next(_random.Next(2) == 0 ? 8 : 40);
         for (var i = 0; i < clients; i++)
         {
             _ = ClientAsync(requests: 10 + _random.Next(60));
@@ -205,7 +205,7 @@ internal sealed class CounterSimulation
                     break;
                 case 1:
                     var key = _random.Next(_keys.Length);
-                    _limits[key] = _random.Next(0, 25);
+                    _limits[key] = LimitOfAKey();
                     _trace?.Invoke($"{_time.Elapsed} {Short(_keys[key])} limit now {_limits[key]}");
                     _highestLimits[key] = Math.Max(_highestLimits[key], _limits[key]);
                     break;
@@ -290,6 +290,9 @@ internal sealed class CounterSimulation
             }
         }
     }
+
+    /// <summary>Mostly a free tier's few requests; now and then a limit large enough for a busy key to be counted ahead of demand.</summary>
+    private long LimitOfAKey() => _random.Next(4) == 0 ? KeyCounter.ReserveFloor + _random.Next(2_000) : _random.Next(0, 25);
 
     private Tally TallyOf(string keyId, QuotaWindow window)
     {

@@ -11,7 +11,8 @@ namespace Proxy.Tests.Quota.Simulation;
 /// but what it sent still arrives.
 /// </summary>
 internal sealed class SimulatedCounterStore(
-    SimulatedTable table, SimulatedTime wire, TimeProvider clock, SimulationScheduler scheduler, Random random, SimulatedFaults faults, SimulatedOutage outage)
+    SimulatedTable table, SimulatedTime wire, TimeProvider clock, SimulationScheduler scheduler, Random random, SimulatedFaults faults, SimulatedOutage outage,
+    TimeSpan? latency = null)
     : ICounterStore
 {
     public bool Killed { get; set; }
@@ -28,7 +29,7 @@ internal sealed class SimulatedCounterStore(
         var row = await DeliverAsync(() =>
         {
             var read = table.Read(address, writer);
-            Trace?.Invoke($"read {address.Row[..8]}: {read}");
+            Trace?.Invoke($"read {address.Partition} {address.Row[..8]}: {read}");
             return read;
         }).WaitAsync(cancellationToken);
         await AnswerAsync(cancellationToken);
@@ -71,7 +72,7 @@ internal sealed class SimulatedCounterStore(
         var results = table.Apply(tableName, partition, writes);
         for (var i = 0; i < writes.Count; i++)
         {
-            Trace?.Invoke($"write {writes[i].Row[..8]} seq {writes[i].Sequence} {writes[i].Counts} if {writes[i].IfMatch?.ToString() ?? "absent"}: {results[i].Status} {results[i].ETag}");
+            Trace?.Invoke($"write {partition} {writes[i].Row[..8]} seq {writes[i].Sequence} {writes[i].Counts} if {writes[i].IfMatch?.ToString() ?? "absent"}: {results[i].Status} {results[i].ETag}");
         }
 
         return results;
@@ -109,5 +110,6 @@ internal sealed class SimulatedCounterStore(
 
     private Task AnswerAsync(CancellationToken cancellationToken) => Task.Delay(Latency(), clock, cancellationToken);
 
-    private TimeSpan Latency() => TimeSpan.FromMicroseconds(random.Next(200, 3_000));
+    /// <summary>One way of a round trip: as given, or between 0.2 and 3 ms.</summary>
+    private TimeSpan Latency() => latency ?? TimeSpan.FromMicroseconds(random.Next(200, 3_000));
 }

@@ -20,6 +20,9 @@ internal sealed class SimulatedTable(SimulatedTime time)
     /// <summary>Writes applied, over all rows: the store's transactions are counted by the client.</summary>
     public long AppliedWrites { get; private set; }
 
+    /// <summary>Writes applied to each partition (the entities Azure Table storage's per-partition target counts).</summary>
+    public Dictionary<string, long> WritesByPartition { get; } = new(StringComparer.Ordinal);
+
     public StoredCounter? Read(CounterRowAddress address, string writer) =>
         _rows.TryGetValue((address.Table, address.Partition, address.Row), out var row)
             ? new StoredCounter(row.Counts, row.ETag, row.Sequences.GetValueOrDefault(writer))
@@ -58,6 +61,7 @@ internal sealed class SimulatedTable(SimulatedTime time)
             row.Sequences[write.Writer] = write.Sequence;
             row.ETag = new ETag("W/\"" + (++_version).ToString(CultureInfo.InvariantCulture) + "\"");
             AppliedWrites++;
+            WritesByPartition[table + "/" + partition] = WritesByPartition.GetValueOrDefault(table + "/" + partition) + 1;
             var address = new CounterRowAddress(table, partition, write.Row);
             if (!History.TryGetValue(address, out var history))
             {
