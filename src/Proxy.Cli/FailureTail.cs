@@ -37,7 +37,9 @@ internal sealed class FailureTail(FailureArchive archive, TimeProvider time, Fai
             while (true)
             {
                 var rows = await archive.ReadArchivedSinceAsync(since, time.GetUtcNow() - OldestFailure, linked.Token);
-                foreach (var row in rows.Where(row => !(row.ArchivedAt == since && seenAtSince.Contains(row.RowId))))
+                // The store's filter on the write time may let through a row a little older than asked (its times are kept
+                // coarser than they are compared here): a row older than the latest time seen was seen before.
+                foreach (var row in rows.Where(row => row.ArchivedAt > since || (row.ArchivedAt == since && !seenAtSince.Contains(row.RowId))))
                 {
                     if (row.ArchivedAt > since)
                     {
