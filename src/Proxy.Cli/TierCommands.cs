@@ -21,17 +21,23 @@ internal static class TierCommands
         var noLimitOption = new Option<bool>("--no-limit") { Description = "The tier's keys get no hourly limit." };
         var tokensOption = TokensOption.Create();
         var noTokensOption = new Option<bool>("--no-tokens") { Description = "The tier's keys get no hourly token limit (the default)." };
+        var defaultMaxTokensOption = DefaultMaxTokensOption.Create();
+        var noDefaultMaxTokensOption = new Option<bool>("--no-default-max-tokens")
+        {
+            Description = "A request of the tier's keys that sets no max_tokens reserves the deployment's Proxy__Tokens__DefaultMaxTokens (the default).",
+        };
 
         var list = new Command("list", "List the tiers, their hourly request and token limits and how many keys are in each.");
         list.SetAction(async (_, cancellationToken) =>
         {
             var limits = await StoredTiers.ReadAsync(services, error, cancellationToken);
             var keys = await services.Get<KeyTable>().ListAsync(cancellationToken);
-            await output.WriteLineAsync($"{"TIER",-34}{"LIMIT",-12}{"TOKENS",-20}KEYS");
+            await output.WriteLineAsync($"{"TIER",-34}{"LIMIT",-12}{"TOKENS",-20}{"DEFAULT MAX",-13}KEYS");
             foreach (var tier in limits.Tiers)
             {
                 await output.WriteLineAsync(
-                    $"{tier.Name,-34}{TierLimits.DescribeLimit(tier.RequestsPerHour),-12}{TierLimits.DescribeTokens(tier.TokensPerHour),-20}{KeysIn(keys, tier.Name).Count}");
+                    $"{tier.Name,-34}{TierLimits.DescribeLimit(tier.RequestsPerHour),-12}{TierLimits.DescribeTokens(tier.TokensPerHour),-20}" +
+                    $"{TierLimits.DescribeDefaultMaxTokens(tier.DefaultMaxTokens),-13}{KeysIn(keys, tier.Name).Count}");
             }
 
             return 0;
@@ -39,7 +45,7 @@ internal static class TierCommands
 
         var set = new Command("set", "Add a tier, or change its hourly request or token limit; what is not given stays as it was.")
         {
-            tierArgument, limitOption, noLimitOption, tokensOption, noTokensOption,
+            tierArgument, limitOption, noLimitOption, tokensOption, noTokensOption, defaultMaxTokensOption, noDefaultMaxTokensOption,
         };
         set.Validators.Add(result =>
         {
@@ -47,6 +53,8 @@ internal static class TierCommands
             var noLimit = result.GetValue(noLimitOption);
             var tokens = result.GetResult(tokensOption) is not null;
             var noTokens = result.GetValue(noTokensOption);
+            var defaultMax = result.GetResult(defaultMaxTokensOption) is not null;
+            var noDefaultMax = result.GetValue(noDefaultMaxTokensOption);
             if (limit && noLimit)
             {
                 result.AddError("--limit and --no-limit contradict each other: give --limit N for an hourly limit, or --no-limit for none.");
@@ -55,9 +63,15 @@ internal static class TierCommands
             {
                 result.AddError("--tokens and --no-tokens contradict each other: give --tokens N for an hourly token limit, or --no-tokens for none.");
             }
-            else if (!limit && !noLimit && !tokens && !noTokens)
+            else if (defaultMax && noDefaultMax)
             {
-                result.AddError("Nothing to set: give --limit N (requests per hour) or --no-limit, and/or --tokens N (tokens per hour) or --no-tokens.");
+                result.AddError("--default-max-tokens and --no-default-max-tokens contradict each other: give one of them.");
+            }
+            else if (!limit && !noLimit && !tokens && !noTokens && !defaultMax && !noDefaultMax)
+            {
+                result.AddError(
+                    "Nothing to set: give --limit N (requests per hour) or --no-limit, and/or --tokens N (tokens per hour) or --no-tokens, " +
+                    "and/or --default-max-tokens N or --no-default-max-tokens.");
             }
         });
         set.SetAction(async (parse, cancellationToken) =>
@@ -65,6 +79,7 @@ internal static class TierCommands
             var name = TierName.Normalize(parse.GetValue(tierArgument)!);
             var setsLimit = parse.GetValue(noLimitOption) || parse.GetResult(limitOption) is not null;
             var setsTokens = parse.GetValue(noTokensOption) || parse.GetResult(tokensOption) is not null;
+            var setsDefaultMax = parse.GetValue(noDefaultMaxTokensOption) || parse.GetResult(defaultMaxTokensOption) is not null;
             var limits = await StoredTiers.ReadAsync(services, error, cancellationToken);
             if (!limits.TryGet(name, out var existing))
             {
@@ -74,7 +89,11 @@ internal static class TierCommands
                     return 1;
                 }
 
-                var added = new TierRecord(name, parse.GetValue(noLimitOption) ? null : parse.GetValue(limitOption), parse.GetValue(noTokensOption) ? null : parse.GetValue(tokensOption));
+                var added = new TierRecord(
+                    name,
+                    parse.GetValue(noLimitOption) ? null : parse.GetValue(limitOption),
+                    parse.GetValue(noTokensOption) ? null : parse.GetValue(tokensOption),
+                    parse.GetValue(noDefaultMaxTokensOption) ? null : parse.GetValue(defaultMaxTokensOption));
                 await services.Get<TierTable>().SetAsync(added, cancellationToken);
                 await output.WriteLineAsync($"Added tier {name}: {Describe(added)}; {Reach}.");
                 return 0;
@@ -84,6 +103,7 @@ internal static class TierCommands
             {
                 RequestsPerHour = setsLimit ? (parse.GetValue(noLimitOption) ? null : parse.GetValue(limitOption)) : existing.RequestsPerHour,
                 TokensPerHour = setsTokens ? (parse.GetValue(noTokensOption) ? null : parse.GetValue(tokensOption)) : existing.TokensPerHour,
+                DefaultMaxTokens = setsDefaultMax ? (parse.GetValue(noDefaultMaxTokensOption) ? null : parse.GetValue(defaultMaxTokensOption)) : existing.DefaultMaxTokens,
             };
             if (tier == existing)
             {
@@ -135,9 +155,13 @@ internal static class TierCommands
         return new Command("tiers", "List and change the tiers and their hourly request and token limits, as every proxy instance enforces them.") { list, set, remove };
     }
 
-    /// <summary><c>100/h</c>, or <c>100/h, 5000 tokens/h</c> for a tier with a token limit.</summary>
+    /// <summary>
+    /// <c>100/h</c>, or <c>100/h, 5000 tokens/h</c> for a tier with a token limit, and <c>, default max_tokens 256</c> for a
+    /// tier with a default of its own.
+    /// </summary>
     private static string Describe(TierRecord tier) =>
-        TierLimits.DescribeLimit(tier.RequestsPerHour) + (tier.TokensPerHour is null ? string.Empty : ", " + TierLimits.DescribeTokens(tier.TokensPerHour));
+        TierLimits.DescribeLimit(tier.RequestsPerHour) + (tier.TokensPerHour is null ? string.Empty : ", " + TierLimits.DescribeTokens(tier.TokensPerHour))
+        + (tier.DefaultMaxTokens is null ? string.Empty : ", default max_tokens " + TierLimits.DescribeDefaultMaxTokens(tier.DefaultMaxTokens));
 
     private static List<KeyRecord> KeysIn(IReadOnlyList<KeyRecord> keys, string tier) =>
         [.. keys.Where(key => key.Tier.Equals(tier, StringComparison.OrdinalIgnoreCase)).OrderBy(key => key.KeyId, StringComparer.Ordinal)];

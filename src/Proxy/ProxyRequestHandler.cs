@@ -36,7 +36,7 @@ public sealed class ProxyRequestHandler
     private readonly AccessLogWriter _accessLog;
     private readonly UsageLedger _usage;
     private readonly ProxyMetrics _metrics;
-    private readonly TokenLimiter _tokens;
+    private readonly TokenMeter _tokens;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ProxyRequestHandler> _logger;
     private readonly long _maxRequestBodySize;
@@ -45,6 +45,7 @@ public sealed class ProxyRequestHandler
     private readonly FunctionsHostOptions _hostOptions;
     private readonly Func<object, Task> _writeResponseHeaders;
     private readonly HealthEndpoint _health;
+    private readonly QuotaEndpoint _quotaEndpoint;
 
     internal ProxyRequestHandler(
         RequestTargetPolicy targetPolicy,
@@ -58,13 +59,14 @@ public sealed class ProxyRequestHandler
         AccessLogWriter accessLog,
         UsageLedger usage,
         ProxyMetrics metrics,
-        TokenLimiter tokens,
+        TokenMeter tokens,
         TimeProvider timeProvider,
         IOptions<ForwardingOptions> forwardingOptions,
         IOptions<QuotaOptions> quotaOptions,
         IOptions<FunctionsHostOptions> hostOptions,
         ILogger<ProxyRequestHandler> logger,
-        HealthEndpoint health)
+        HealthEndpoint health,
+        QuotaEndpoint quotaEndpoint)
     {
         _targetPolicy = targetPolicy;
         _crossOrigin = crossOrigin;
@@ -86,6 +88,7 @@ public sealed class ProxyRequestHandler
         _hostOptions = hostOptions.Value;
         _writeResponseHeaders = WriteResponseHeaders;
         _health = health;
+        _quotaEndpoint = quotaEndpoint;
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -105,10 +108,20 @@ public sealed class ProxyRequestHandler
         try
         {
             var preflight = CrossOriginPolicy.IsPreflight(context.Request);
+            if (!preflight && QuotaEndpoint.Matches(context.Request))
+            {
+                if (await AnswerQuotaAsync(context, request) is { } quotaError)
+                {
+                    await _errorWriter.WriteAsync(context, quotaError);
+                }
+
+                return;
+            }
+
             var refusal = preflight ? CheckPreflight(context) : await AdmitAsync(context, request);
             if (refusal is not null)
             {
-                request.Model = PeekModel(context.Request);
+                request.Model ??= PeekModel(context.Request);
                 await _errorWriter.WriteAsync(context, refusal);
                 if (_hostOptions.BehindFunctionsHost)
                 {
@@ -138,8 +151,9 @@ public sealed class ProxyRequestHandler
                 await _errorWriter.WriteAsync(context, error);
             }
 
-            // The outcome is known: a failure that is not the client's fault gives its unit back (issue 13).
-            request.QuotaLease?.Settle(request.Error);
+            // The outcome is known: a failure that is not the client's fault gives its unit back, and the answer's tokens
+            // replace the reservation.
+            Settle(request);
 
             if (request.QuotaLease?.Decision == QuotaDecision.StoreUnavailable)
             {
@@ -164,7 +178,7 @@ public sealed class ProxyRequestHandler
             }
 
             await _errorWriter.WriteAsync(context, error);
-            request.QuotaLease?.Settle(error);
+            Settle(request);
         }
         finally
         {
@@ -188,19 +202,10 @@ public sealed class ProxyRequestHandler
             return requestShapeError;
         }
 
-        var apiKey = ApiKeyReader.Read(httpRequest);
-        if ((apiKey.Error ?? RequestBodyLimit.Apply(context, _maxRequestBodySize)) is { } requestError)
+        var (keyError, key) = await IdentifyAsync(context, request);
+        if (keyError is not null)
         {
-            return requestError;
-        }
-
-        // Both waits end when the client leaves (issue 12, item 12): the catch then records client_aborted, and a request
-        // nobody waits for is neither counted nor forwarded.
-        var key = await _keys.ResolveAsync(apiKey.Key!, context.RequestAborted);
-        (request.KeyId, request.Tier) = (key.KeyId, key.Tier);
-        if (key.Error is not null)
-        {
-            return key.Error;
+            return keyError;
         }
 
         if (_uncountedPaths.Contains(httpRequest))
@@ -209,25 +214,72 @@ public sealed class ProxyRequestHandler
             return null;
         }
 
-        // Before the request count, so that a request refused for its tokens does not use up a request of the hour. A key
-        // without a token limit costs nothing more here.
-        if (key.TokenLimit is { } tokenLimit && await _tokens.IsUsedUpAsync(key.KeyId, tokenLimit, context.RequestAborted))
+        // A key with a token limit reserves an upper bound of the request's tokens in the same write that counts it.
+        var tokens = 0L;
+        if (key.TokenLimit is not null)
         {
-            var now = _timeProvider.GetUtcNow();
-            request.QuotaLease = QuotaLease.TokensExhausted(tokenLimit, QuotaWindow.Containing(now).ResetAfter(now));
-            return ErrorCatalog.QuotaExceeded(_quotaOptions.TokenLimitMessage);
+            var metered = await _tokens.ReadAsync(context, request, key.DefaultMaxTokens);
+            if (metered.Error is { } bodyError)
+            {
+                return bodyError;
+            }
+
+            tokens = metered.Reservation;
         }
 
-        var lease = await _quota.AcquireAsync(key.KeyId, key.Limit, context.RequestAborted);
+        var lease = await _quota.AcquireAsync(key.KeyId, key.Limit, key.TokenLimit, tokens, context.RequestAborted);
         request.QuotaLease = lease;
         return lease.Decision switch
         {
             QuotaDecision.Exhausted => ErrorCatalog.QuotaExceeded(_quotaOptions.LimitMessage),
+            QuotaDecision.TokensExhausted => ErrorCatalog.QuotaExceeded(_quotaOptions.TokenLimitMessageFor(tokens, lease.TokensRemaining, lease.TokensInFlight)),
             QuotaDecision.Shed => ErrorCatalog.Overloaded(),
             QuotaDecision.StoreUnavailable when _quotaOptions.FailureMode == QuotaFailureMode.Closed => ErrorCatalog.ServiceUnavailable(),
             _ => null,
         };
     }
+
+    /// <summary>
+    /// Reads and checks the request's key. Its wait ends when the client leaves: the catch then records client_aborted, and
+    /// a request nobody waits for is neither counted nor forwarded.
+    /// </summary>
+    private async ValueTask<(ProxyError? Error, ResolvedKey Key)> IdentifyAsync(HttpContext context, ProxyRequestFeature request)
+    {
+        var apiKey = ApiKeyReader.Read(context.Request);
+        if ((apiKey.Error ?? RequestBodyLimit.Apply(context, _maxRequestBodySize)) is { } requestError)
+        {
+            return (requestError, default);
+        }
+
+        var key = await _keys.ResolveAsync(apiKey.Key!, context.RequestAborted);
+        (request.KeyId, request.Tier) = (key.KeyId, key.Tier);
+        return (key.Error, key);
+    }
+
+    /// <summary><c>GET /quota</c>: the key is checked as any request's; the answer is the proxy's own, not forwarded and not counted.</summary>
+    private async ValueTask<ProxyError?> AnswerQuotaAsync(HttpContext context, ProxyRequestFeature request)
+    {
+        if (RequestHeaderPolicy.Check(context.Request) is { } headerError)
+        {
+            return headerError;
+        }
+
+        var (keyError, key) = await IdentifyAsync(context, request);
+        if (keyError is not null)
+        {
+            return keyError;
+        }
+
+        request.QuotaLease = QuotaLease.Uncounted;
+        return await _quotaEndpoint.AnswerAsync(context, key);
+    }
+
+    /// <summary>
+    /// Settles the request's quota once its outcome is known. An answer the upstream began (2xx) whose usage was not read
+    /// is charged its whole reservation: it may have produced tokens nobody read.
+    /// </summary>
+    private static void Settle(ProxyRequestFeature request) =>
+        request.QuotaLease?.Settle(request.Error, request.TokensUsed, request.UpstreamStatusCode is >= StatusCodes.Status200OK and < StatusCodes.Status300MultipleChoices);
 
     /// <summary>
     /// The status as the client got it, as the access line and the record have it; a 200 stream that carried an error event is
@@ -253,7 +305,7 @@ public sealed class ProxyRequestHandler
     /// alone, and never forwarded (see <see cref="CrossOriginPolicy"/>).
     /// </summary>
     private ProxyError? CheckPreflight(HttpContext context) =>
-        _targetPolicy.Check(context) ?? RequestHeaderPolicy.Check(context.Request)
+        (context.Request.Path.Value == QuotaEndpoint.Path ? null : _targetPolicy.Check(context)) ?? RequestHeaderPolicy.Check(context.Request)
         ?? (_crossOrigin.AllowsOrigin(context) ? null : ErrorCatalog.Forbidden("this origin may not call the API from a browser page."));
 
     /// <summary>

@@ -59,6 +59,7 @@ public static class ProxyServiceCollectionExtensions
         services.TryAddSingleton<QuotaCounterStore>();
         services.TryAddSingleton<QuotaLimiter>();
         services.TryAddSingleton<QuotaRetention>();
+        services.TryAddSingleton<QuotaEndpoint>();
         services.AddOptions<FailureOptions>().Bind(configuration.GetSection(FailureOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FailureOptions>, FailureOptionsValidator>());
         services.TryAddSingleton<FailureReporter>();
@@ -71,9 +72,9 @@ public static class ProxyServiceCollectionExtensions
         services.TryAddSingleton<UsageLedger>();
         services.TryAddSingleton<UsageFlushService>();
         services.AddHostedService(provider => provider.GetRequiredService<UsageFlushService>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QuotaOptions>, TokenLimitSettingsValidator>());
-        services.TryAddSingleton<OtherInstancesTokens>();
-        services.TryAddSingleton<TokenLimiter>();
+        services.AddOptions<TokenOptions>().Bind(configuration.GetSection(TokenOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TokenOptions>, TokenOptionsValidator>());
+        services.TryAddSingleton<TokenMeter>();
         services.AddHostedService<StartupSummary>();
         services.TryAddSingleton<ErrorResponseWriter>();
         services.AddOptions<AccessLogOptions>().Bind(configuration.GetSection(AccessLogOptions.SectionName)).ValidateOnStart();
@@ -101,13 +102,14 @@ public static class ProxyServiceCollectionExtensions
             provider.GetRequiredService<AccessLogWriter>(),
             provider.GetRequiredService<UsageLedger>(),
             provider.GetRequiredService<ProxyMetrics>(),
-            provider.GetRequiredService<TokenLimiter>(),
+            provider.GetRequiredService<TokenMeter>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<ForwardingOptions>>(),
             provider.GetRequiredService<IOptions<QuotaOptions>>(),
             provider.GetRequiredService<IOptions<FunctionsHostOptions>>(),
             provider.GetRequiredService<ILogger<ProxyRequestHandler>>(),
-            provider.GetRequiredService<HealthEndpoint>()));
+            provider.GetRequiredService<HealthEndpoint>(),
+            provider.GetRequiredService<QuotaEndpoint>()));
 
         // YARP logs forwarding failures with their exceptions, whose messages can name hosts and carry
         // request details.

@@ -95,6 +95,7 @@ internal static class BenchmarkRun
             figures.Add(await OpenStreamsMemoryAsync(forwarding));
             figures.AddRange(await TransactionsAsync(azurite.ConnectionString, upstream.BaseAddress));
             figures.AddRange(await LedgerTransactions.MeasureAsync(azurite.ConnectionString, upstream.BaseAddress));
+            figures.AddRange(await TokenBudget.MeasureAsync(azurite.ConnectionString));
             figures.AddRange(await FunctionsHostAsync(scale, new Dictionary<string, string>(common) { ["Proxy__Quota__FreeRequestsPerHour"] = string.Empty }, direct, viaProxy, output));
         }
 
@@ -335,7 +336,7 @@ internal static class BenchmarkRun
 
     /// <summary>
     /// Transactions for a hot key's admitted (successful) requests, then for its refusals once the process knows the hour is
-    /// used up; then for another key's requests that fail upstream (503), each admitted and then given back (issue 13).
+    /// used up; then for another key's requests that fail upstream (503), each admitted and then given back.
     /// </summary>
     private static async Task<Figure[]> TransactionsAsync(string storage, Uri upstream)
     {

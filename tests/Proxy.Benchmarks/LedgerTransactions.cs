@@ -6,7 +6,7 @@ using Proxy.Tests.Infrastructure;
 namespace Proxy.Benchmarks;
 
 /// <summary>
-/// The usage ledger's own Table transactions (issue 15), counted in process at concurrency 64: per request with one hot
+/// The usage ledger's own Table transactions, counted in process at concurrency 64: per request with one hot
 /// key, and per key and flush interval with many keys. The flush interval is shortened to one second so that a run of a
 /// few seconds spans several flushes; at the default (30 s) a flush costs the same and sums thirty times the requests.
 /// </summary>

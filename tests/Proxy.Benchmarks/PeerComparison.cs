@@ -79,7 +79,7 @@ internal sealed class PeerComparison(BenchmarkScale scale, int concurrency)
         return lines;
     }
 
-    /// <summary>The goals of issue 16 for the quota off, against bare YARP, and the proxy's own against direct.</summary>
+    /// <summary>The goals for the quota off, against bare YARP, and the proxy's own against direct.</summary>
     private List<Figure> Goals(Measured direct, Measured bare, Measured proxy)
     {
         var overDirect = Samples.Ratios(proxy.Throughputs, direct.Throughputs);
@@ -104,7 +104,7 @@ internal sealed class PeerComparison(BenchmarkScale scale, int concurrency)
         ];
     }
 
-    /// <summary>Issue 15's goal for the usage ledger: no added latency that the rounds can tell from their own spread.</summary>
+    /// <summary>The usage ledger's goal: no added latency that the rounds can tell from their own spread.</summary>
     private static Figure LedgerLatency(Measured withoutLedger, Measured proxy) =>
         new("usage ledger: added p50 at concurrency 1 (ledger on − off)", Added(proxy.All, withoutLedger.All, 0.5), "ms", 0, "none measurable (≤ 0 ms + noise)",
             Samples.StandardDeviation(LatencyRounds.Deltas(proxy.P50s, withoutLedger.P50s)));

@@ -4,10 +4,15 @@ using Proxy.Benchmarks;
 // Markdown tables of every figure with its goal, and exits non-zero when a figure misses its goal by more than its
 // noise. --short: few, short rounds, to check that the measurement works; --peers-only: the side-by-side run alone;
 // --quota-only: the quota's comparison with itself off alone; "ledger": only the usage ledger's transaction figures;
-// "scale": only the quota's load on the store at scale, from its simulation.
+// "scale": only the quota's load on the store at scale, from its simulation; "tokens": only the token budget's figures.
 if (args is ["ledger"])
 {
     return await LedgerTransactions.RunAloneAsync(Console.Out);
+}
+
+if (args is ["tokens"])
+{
+    return await TokenBudget.RunAloneAsync(Console.Out);
 }
 
 if (args is ["scale"])

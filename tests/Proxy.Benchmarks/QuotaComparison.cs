@@ -9,7 +9,7 @@ namespace Proxy.Benchmarks;
 /// The quota's cost, in one interleaved run against the same proxy with the quota off: one hot key, and a new key on
 /// every request (each a row to insert), at <c>concurrency</c>. Each round reads each process's CPU time from /proc. Only
 /// answers that went through count as throughput: a request shed by the quota's store gate (503) is printed, not
-/// counted. Afterwards the counter tables are summed and must hold exactly the counted admissions (issue 16: faster,
+/// counted. Afterwards the counter tables are summed and must hold exactly the counted admissions (faster,
 /// "with the count still exact"). Azurite's CPU time per request is read too: on one machine the store competes for the
 /// same cores, and it shows where a quota-on request's time goes.
 /// </summary>

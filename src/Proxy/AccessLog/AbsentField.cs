@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Proxy.AccessLog;
 
 /// <summary>
-/// What a text log line shows for a value it does not have (issue 14): a visible <c>-</c>, so that no field reads
+/// What a text log line shows for a value it does not have: a visible <c>-</c>, so that no field reads
 /// empty and the fields after it keep their place. The structured state keeps such a value null.
 /// </summary>
 internal static class AbsentField

@@ -7,7 +7,7 @@ namespace Proxy.Auth;
 
 /// <summary>
 /// Reads the keys and tiers tables once the host has started and then every <see cref="AuthOptions.KeyRefreshInterval"/>,
-/// on a timer rather than on a request's way (issue 14: a proxy left idle served a key created 40 s before as unknown,
+/// on a timer rather than on a request's way (a proxy left idle once served a key created 40 s before as unknown,
 /// twice). A read that takes longer than the interval delays the next tick instead of overlapping it.
 /// </summary>
 internal sealed class DirectoryRefreshService(

@@ -26,14 +26,14 @@ public sealed class KeyResolver(KeyDirectory directory, TierDirectory tiers, Key
             }
 
             var tier = (await tiers.GetAsync(cancellationToken)).RecordFor(record.Tier);
-            return new ResolvedKey(keyId, record.Tier, record.RequestsPerHour ?? tier?.RequestsPerHour, null, tier?.TokensPerHour);
+            return new ResolvedKey(keyId, record.Tier, record.RequestsPerHour ?? tier?.RequestsPerHour, null, tier?.TokensPerHour, tier?.DefaultMaxTokens);
         }
 
         if (_mode == AuthMode.PassThrough)
         {
             // Any string is a key here, and one nobody registered (or that a store down since start cannot be checked for) is free.
             var free = (await tiers.GetAsync(cancellationToken)).RecordFor(QuotaOptions.FreeTier);
-            return new ResolvedKey(keyId, QuotaOptions.FreeTier, free?.RequestsPerHour, null, free?.TokensPerHour);
+            return new ResolvedKey(keyId, QuotaOptions.FreeTier, free?.RequestsPerHour, null, free?.TokensPerHour, free?.DefaultMaxTokens);
         }
 
         // Managed mode never admits a key it cannot check: that would spend the proxy's own upstream key.

@@ -20,6 +20,6 @@ public enum FailureKind
     Internal,
     QuotaStoreUnavailable,
 
-    /// <summary>Shed: more quota-store writes were in flight or waiting than the process allows (issue 12).</summary>
+    /// <summary>Shed: more quota-store writes were in flight or waiting than the process allows.</summary>
     Overloaded,
 }

@@ -8,7 +8,7 @@ namespace Proxy.Errors;
 /// Reads the start of an upstream error response, decompressed, so that its message can be kept. Error bodies are
 /// small: no more than <see cref="UpstreamOptions.MaxErrorBodySize"/> bytes are read, for no longer than
 /// <see cref="UpstreamOptions.ErrorBodyTimeout"/>. A body that stalls, breaks off or does not decompress gives no
-/// details, and the client still gets the upstream's status (issue 12: a stalled 500 body became a 502 after the
+/// details, and the client still gets the upstream's status (a stalled 500 body once became a 502 after the
 /// full upstream timeout).
 /// </summary>
 internal static class UpstreamErrorReader

@@ -6,7 +6,7 @@ namespace Proxy.Errors;
 
 /// <summary>
 /// Bounds every value taken from an upstream error before it reaches a response, a record or a log line, redacting
-/// credentials first: an upstream can send a message, a type or a request id of any length (issue 12: a 17,000-character
+/// credentials first: an upstream can send a message, a type or a request id of any length (a 17,000-character
 /// request id became a header Node's HTTP client refuses; a 20 KB type and code, a 40 KB error body).
 /// </summary>
 internal static class UpstreamText

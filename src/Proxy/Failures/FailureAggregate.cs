@@ -3,7 +3,7 @@ namespace Proxy.Failures;
 /// <summary>
 /// The failures of requests without an accepted key that found their share of the buffer full: counted exactly, by
 /// kind and status, in memory whose size does not grow with the flood, until the sender closes the count into one
-/// aggregated record (issue 12, item 5).
+/// aggregated record.
 /// </summary>
 internal sealed class FailureAggregate(TimeProvider timeProvider)
 {

@@ -14,7 +14,7 @@ namespace Proxy.Failures;
 /// failures first, retrying with backoff for as long as the queue is down (records wait in the buffer meanwhile), and
 /// draining what is left when the host shuts down. Every <see cref="FailureOptions.AggregateInterval"/> it closes the
 /// count of anonymous failures the buffer had no room for into one aggregated record. A record the queue refuses for
-/// good is dropped and counted, never retried forever in front of the others (issue 12, item 1).
+/// good is dropped and counted, never retried forever in front of the others.
 /// </summary>
 internal sealed class FailureQueueSender(
     FailureReporter reporter, FailureRecordFactory records, QueueServiceClient queueService, IOptions<FailureOptions> options,

@@ -60,7 +60,7 @@ public sealed record FailureRecord
     public string? Instance { get; init; }
 
     /// <summary>
-    /// Whether the request was left out of its key's hour (issue 13): true when its failure was not the client's fault and
+    /// Whether the request was left out of its key's hour: true when its failure was not the client's fault and
     /// its unit was given back (or it was admitted fail-open, uncounted), false when it counts; absent when it was never
     /// counted (refused, or on an uncounted path). Absent in records before version 3.
     /// </summary>

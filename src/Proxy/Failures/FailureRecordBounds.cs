@@ -4,7 +4,7 @@ namespace Proxy.Failures;
 
 /// <summary>
 /// The size of every field of a failure record, applied in one place, to what the proxy queues and to what the archive
-/// writes (issue 12, item 1). Each bound is in UTF-16 characters after <see cref="VisibleText"/>; a cut value ends in
+/// writes. Each bound is in UTF-16 characters after <see cref="VisibleText"/>; a cut value ends in
 /// an ellipsis (U+2026) inside its bound. The worst a character can become on the queue is six (System.Text.Json's
 /// <c>\uXXXX</c>), and Base64 adds a third, so <see cref="MaxQueuedMessageLength"/> holds for any record these bounds
 /// let through: under the queue's 64 KiB message limit, and every string far under Table storage's 32K characters.

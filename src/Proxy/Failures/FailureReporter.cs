@@ -8,7 +8,7 @@ namespace Proxy.Failures;
 /// <summary>
 /// The one place a failure is reported: a structured log event at once, and the record into a bounded in-memory
 /// buffer that <see cref="FailureQueueSender"/> empties onto the queue. Reporting never waits and never fails a
-/// response. The buffer has two shares (issue 12, item 5): one for failures of requests with an accepted key, and a
+/// response. The buffer has two shares: one for failures of requests with an accepted key, and a
 /// smaller one for the rest (no key, refused before the key was read, or an unknown key), which anyone can make in any
 /// number. What finds the keyed share full is dropped, counted and logged; what finds the other share full is counted
 /// by kind and status in <see cref="FailureAggregate"/>, which the sender puts on the queue as one aggregated record.

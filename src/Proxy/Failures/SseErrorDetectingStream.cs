@@ -10,8 +10,9 @@ namespace Proxy.Failures;
 /// <summary>
 /// Passes a server-sent event stream to the client byte for byte, flushes as it is told, and watches the lines
 /// going by for an error event (<c>event: error</c>, or a <c>data:</c> line whose JSON has a top-level
-/// <c>error</c>): such a stream has a 200 status line, yet it failed. It also hands each event's <c>usage</c> to the
-/// usage ledger (the last one that carries it wins). Only the current line is held, up to a bound.
+/// <c>error</c> that is not null): such a stream has a 200 status line, yet it failed. It also hands each event's
+/// <c>usage</c> on (the last one that carries it wins), after an error event too. Only the current line is held, up to a
+/// bound; a longer one is searched for its usage a window at a time, and not for an error.
 /// </summary>
 /// <remarks>
 /// Lines end with CRLF, LF or CR alone, as the SSE specification allows (HTML, "Parsing an event stream"). A stream the
@@ -23,18 +24,23 @@ internal sealed class SseErrorDetectingStream : WatchedResponseBody
 {
     private const int MaxLineLength = 16 * 1024;
 
+    // Of a longer line, what each window keeps of the last: more than a usage object takes.
+    private const int LongLineOverlap = 4096;
+
     private readonly Action<string?> _onError;
     private readonly Action<TokenUsage>? _onUsage;
     private readonly byte[] _line = new byte[MaxLineLength];
     private readonly Pipe? _compressed;
     private readonly Task _decoding = Task.CompletedTask;
     private int _lineLength;
+    private TokenUsage? _longLineUsage;
     private bool _lineOverflowed;
     private bool _afterCarriageReturn;
     private volatile bool _found;
     private string? _foundMessage;
     private bool _feeding;
     private bool _reported;
+    private readonly bool _unwatched;
     private bool _completed;
 
     public SseErrorDetectingStream(Stream inner, string? contentEncoding, Action<string?> onError, Action<TokenUsage>? onUsage = null)
@@ -53,7 +59,7 @@ internal sealed class SseErrorDetectingStream : WatchedResponseBody
             }
             else
             {
-                _reported = true;
+                _unwatched = true;
             }
         }
     }
@@ -116,7 +122,7 @@ internal sealed class SseErrorDetectingStream : WatchedResponseBody
     /// <summary>An uncompressed stream is watched here, on the copying side.</summary>
     protected override void Observe(ReadOnlySpan<byte> bytes)
     {
-        if (_compressed is null && !_reported)
+        if (_compressed is null && !_unwatched)
         {
             Watch(bytes);
         }
@@ -132,7 +138,7 @@ internal sealed class SseErrorDetectingStream : WatchedResponseBody
             await using var decoded = Decompressor(encoding, reader.AsStream(leaveOpen: true));
             var buffer = new byte[4096];
             int read;
-            while (!_found && (read = await decoded.ReadAsync(buffer)) > 0)
+            while ((read = await decoded.ReadAsync(buffer)) > 0)
             {
                 Watch(buffer.AsSpan(0, read));
             }
@@ -166,9 +172,14 @@ internal sealed class SseErrorDetectingStream : WatchedResponseBody
                 {
                     Inspect(_line.AsSpan(0, _lineLength));
                 }
+                else if (_onUsage is not null && (TokenUsage.TryFind(_line.AsSpan(0, _lineLength), out var usage) ? usage : _longLineUsage) is { } lineUsage)
+                {
+                    _onUsage(lineUsage);
+                }
 
                 _lineLength = 0;
                 _lineOverflowed = false;
+                _longLineUsage = null;
             }
             else if (_lineLength < _line.Length)
             {
@@ -176,26 +187,31 @@ internal sealed class SseErrorDetectingStream : WatchedResponseBody
             }
             else
             {
-                _lineOverflowed = true;
-            }
+                // A line too long to hold whole (the Responses API's response.completed carries the whole answer): it is
+                // searched for its usage a window at a time, each window overlapping the last by more than a usage object.
+                if (_onUsage is not null && TokenUsage.TryFind(_line, out var found))
+                {
+                    _longLineUsage = found;
+                }
 
-            if (_found)
-            {
-                return;
+                _line.AsSpan(_lineLength - LongLineOverlap, LongLineOverlap).CopyTo(_line);
+                _lineLength = LongLineOverlap;
+                _line[_lineLength++] = b;
+                _lineOverflowed = true;
             }
         }
     }
 
     private void Inspect(ReadOnlySpan<byte> line)
     {
-        if (line.StartsWith("event:"u8) && line["event:".Length..].Trim((byte)' ').SequenceEqual("error"u8))
+        if (!_found && line.StartsWith("event:"u8) && line["event:".Length..].Trim((byte)' ').SequenceEqual("error"u8))
         {
             Found(null);
         }
         else if (line.StartsWith("data:"u8))
         {
             var data = line["data:".Length..].TrimStart((byte)' ');
-            if (data.IndexOf("\"error\""u8) >= 0 && IsErrorObject(data, out var message))
+            if (!_found && data.IndexOf("\"error\""u8) >= 0 && IsErrorObject(data, out var message))
             {
                 Found(message);
             }
@@ -230,7 +246,9 @@ internal sealed class SseErrorDetectingStream : WatchedResponseBody
         {
             var reader = new Utf8JsonReader(data);
             using var document = JsonDocument.ParseValue(ref reader);
-            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("error", out var error))
+            // "error": null (or false) is a field some upstreams send on every chunk: no error.
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("error", out var error)
+                || error.ValueKind is JsonValueKind.Null or JsonValueKind.False)
             {
                 return false;
             }

@@ -7,7 +7,7 @@ namespace Proxy.Failures;
 /// <summary>
 /// Text from a client or the upstream made safe for a log line: every control character (C0, DEL, C1) and the
 /// Unicode line and paragraph separators become visible escapes (<c>\n</c>, <c>\r</c>, <c>\t</c>, else <c>\u0085</c>),
-/// so no value can end a console log line and forge the next (issue 12, item 12). A backslash is left as it is: the
+/// so no value can end a console log line and forge the next. A backslash is left as it is: the
 /// result is for reading, not for recovering the original exactly.
 /// </summary>
 internal static class VisibleText

@@ -1,10 +1,12 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using Proxy.Errors;
 using Proxy.Failures;
 using Proxy.Requests;
 using Proxy.Telemetry;
+using Proxy.Tokens;
 using Proxy.Usage;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -29,6 +31,11 @@ internal sealed class ProxyTransformer(
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         UpstreamRequestHeaders.Apply(httpContext, proxyRequest, _upstreamApiKey);
+        if (ProxyRequestFeature.Get(httpContext).TokensMetered)
+        {
+            // A metered key's answer must be read for its usage: asked for uncompressed, whatever the client accepts.
+            proxyRequest.Headers.Remove(HeaderNames.AcceptEncoding);
+        }
     }
 
     public override async ValueTask<bool> TransformResponseAsync(
@@ -57,7 +64,16 @@ internal sealed class ProxyTransformer(
             SetUpstreamRequestId(httpContext, request, upstreamRequestId);
             if (IsEventStream(httpContext.Response))
             {
-                WatchForErrorEvents(httpContext, request, LastContentCoding(httpContext.Response), redactor);
+                var contentCoding = LastContentCoding(httpContext.Response);
+                if (request.UsageAddedByProxy && contentCoding is null)
+                {
+                    // The usage asked for on the client's behalf is read by the watcher, then taken out of what the client gets.
+                    request.UsageFilter = new UnrequestedUsageFilter(httpContext.Response.Body);
+                    httpContext.Response.Body = request.UsageFilter;
+                    httpContext.Response.RegisterForDispose(request.UsageFilter);
+                }
+
+                WatchForErrorEvents(httpContext, request, contentCoding, redactor);
             }
             else if (IsUncompressedJson(httpContext.Response))
             {
@@ -106,7 +122,8 @@ internal sealed class ProxyTransformer(
     private static bool IsEventStream(HttpResponse response) => MediaType(response).SequenceEqual("text/event-stream");
 
     /// <summary>
-    /// A JSON answer whose tokens can be read from its end; a compressed one passes unread (its tokens are not counted).
+    /// A JSON answer whose tokens can be read from its end; a compressed one passes unread (a metered key's answer is asked
+    /// for uncompressed; one that comes compressed anyway is charged its reservation).
     /// Read from the strings YARP has copied to the response, as <see cref="IsEventStream"/> is, instead of parsing the
     /// upstream's <c>Content-Type</c> and <c>Content-Encoding</c> into header objects on every answer. A list where one
     /// media type belongs is no media type; an encoding that is not <c>identity</c>, well-formed or not, is compressed.
@@ -186,6 +203,13 @@ internal sealed class ProxyTransformer(
         if (httpContext.Response.Body is SseErrorDetectingStream watcher)
         {
             await watcher.CompleteAsync();
+            var request = ProxyRequestFeature.Get(httpContext);
+            if (request.UsageFilter is { } filter)
+            {
+                await filter.CompleteAsync(cancellationToken);
+            }
+
+            request.ResponseBytes = request.UsageFilter?.BytesWritten ?? watcher.BytesWritten;
         }
         else if (httpContext.Response.Body is JsonUsageTail tail)
         {

@@ -5,24 +5,10 @@ namespace Proxy.Forwarding;
 /// order, after the watcher has looked at it. The watchers (stream errors, token usage) share this so that none of them
 /// can hold bytes back or change them.
 /// </summary>
-internal abstract class WatchedResponseBody(Stream inner) : Stream
+internal abstract class WatchedResponseBody(Stream inner) : WriteOnlyStream
 {
     /// <summary>Bytes passed to the client so far.</summary>
     public long BytesWritten { get; private set; }
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -48,12 +34,6 @@ internal abstract class WatchedResponseBody(Stream inner) : Stream
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
 
     public override void Flush() => inner.Flush();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <summary>Sees each write before the client gets it.</summary>
     protected abstract void Observe(ReadOnlySpan<byte> bytes);

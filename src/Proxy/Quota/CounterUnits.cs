@@ -1,28 +1,25 @@
 namespace Proxy.Quota;
 
 /// <summary>
-/// What a counter row counts for a key's hour: requests, and tokens (reserved by requests in flight, then their usage).
-/// Sums saturate at the ends of <see cref="long"/> instead of wrapping, so that no upstream's figure can turn a full
-/// count into an empty one.
+/// What a counter row counts for a key's hour: requests; tokens charged (the usage of answered requests); and tokens
+/// reserved by requests in flight, which their answers' usage replaces. Sums saturate at the ends of <see cref="long"/>
+/// instead of wrapping, so that no upstream's figure can turn a full count into an empty one.
 /// </summary>
-internal readonly record struct CounterUnits(long Requests, long Tokens)
+internal readonly record struct CounterUnits(long Requests, long Tokens, long Reserved = 0)
 {
-    public bool IsZero => Requests == 0 && Tokens == 0;
+    public bool IsZero => Requests == 0 && Tokens == 0 && Reserved == 0;
+
+    /// <summary>The tokens the row holds against a token limit: charged, and reserved by requests in flight.</summary>
+    public long TokensHeld => Saturating(Tokens, Reserved);
 
     public static CounterUnits operator +(CounterUnits left, CounterUnits right) =>
-        new(Saturating(left.Requests, right.Requests), Saturating(left.Tokens, right.Tokens));
+        new(Saturating(left.Requests, right.Requests), Saturating(left.Tokens, right.Tokens), Saturating(left.Reserved, right.Reserved));
 
     public static CounterUnits operator -(CounterUnits left, CounterUnits right) => left + -right;
 
-    public static CounterUnits operator -(CounterUnits units) => new(Negate(units.Requests), Negate(units.Tokens));
+    public static CounterUnits operator -(CounterUnits units) => new(Negate(units.Requests), Negate(units.Tokens), Negate(units.Reserved));
 
-    private static long Saturating(long left, long right)
-    {
-        var sum = unchecked(left + right);
-
-        // An overflow flips the sign against two operands of the same sign.
-        return ((left ^ sum) & (right ^ sum)) < 0 ? (left < 0 ? long.MinValue : long.MaxValue) : sum;
-    }
+    public static long Saturating(long left, long right) => long.CreateSaturating((Int128)left + right);
 
     private static long Negate(long value) => value == long.MinValue ? long.MaxValue : -value;
 }

@@ -121,7 +121,7 @@ internal sealed class KeyCounter
                 return null;
             }
 
-            if (_reserved > 0 && ask.TokenLimit is null)
+            if (_reserved > 0 && ask.TokenLimit is null && !ask.Peek)
             {
                 // From the reserve, at once, if the limit in force leaves room: a lowered limit gives the reserve back instead.
                 if (Counted().Requests < ask.RequestLimit)
@@ -136,9 +136,9 @@ internal sealed class KeyCounter
                 ReturnReserve();
             }
 
-            if (_known && _unsettled.Count == 0 && IsFresh() && RefusalOf(ask, Counted()) is { } refused)
+            if (!ask.Peek && _known && _unsettled.Count == 0 && IsFresh() && RefusalOf(ask, Counted()) is { } refused)
             {
-                return Task.FromResult(new CounterAnswer(refused));
+                return Task.FromResult(new CounterAnswer(refused, Counted()));
             }
 
             var waiter = new Waiter(ask);
@@ -196,8 +196,14 @@ internal sealed class KeyCounter
             return QuotaDecision.Exhausted;
         }
 
-        return ask.TokenLimit is { } tokenLimit && (counted + new CounterUnits(0, ask.Tokens)).Tokens > tokenLimit ? QuotaDecision.TokensExhausted : null;
+        // A request that reserves nothing (no body) is still refused once the hour's tokens are all held.
+        return ask.TokenLimit is { } tokenLimit && (CounterUnits.Saturating(counted.TokensHeld, ask.Tokens) > tokenLimit || counted.TokensHeld >= tokenLimit)
+            ? QuotaDecision.TokensExhausted
+            : null;
     }
+
+    /// <summary>What an admitted request adds to the row: itself, and its tokens reserved until its answer's usage is known.</summary>
+    private static CounterUnits Units(CounterAsk ask) => new(1, 0, ask.TokenLimit is null ? 0 : ask.Tokens);
 
     private bool IsFresh() => _context.Time.GetElapsedTime(_learnedAt) < _context.RecheckInterval;
 
@@ -253,9 +259,10 @@ internal sealed class KeyCounter
     /// </summary>
     private long TopUp(List<Waiter> round, CounterUnits counted)
     {
-        var demand = round.Count + _reserveAdmissions;
+        var asking = round.Count(waiter => !waiter.Ask.Peek);
+        var demand = asking + _reserveAdmissions;
         _reserveAdmissions = 0;
-        if (demand < 2 || round.Count == 0 || round.Any(waiter => waiter.Ask.TokenLimit is not null))
+        if (demand < 2 || asking == 0 || round.Any(waiter => waiter.Ask.TokenLimit is not null))
         {
             return 0;
         }
@@ -354,10 +361,11 @@ internal sealed class KeyCounter
     {
         // A row not known yet is taken for absent: the first write is an insert, which loses its condition if the row is
         // there after all, and only then is it read. A new key costs one call, not two.
+        // A peek is answered with what the row counts now, read from the store.
         bool mustRead;
         lock (_gate)
         {
-            mustRead = _unsettled.Count > 0;
+            mustRead = _unsettled.Count > 0 || round.Exists(waiter => waiter.Ask.Peek);
         }
 
         while (true)
@@ -380,8 +388,8 @@ internal sealed class KeyCounter
                 var before = Counted();
                 for (var i = 0; i < round.Count; i++)
                 {
-                    grants[i] = RefusalOf(round[i].Ask, before + granted) is null;
-                    granted += grants[i] ? new CounterUnits(1, round[i].Ask.Tokens) : default;
+                    grants[i] = !round[i].Ask.Peek && RefusalOf(round[i].Ask, before + granted) is null;
+                    granted += grants[i] ? Units(round[i].Ask) : default;
                 }
 
                 // Granted requests take the reserve's units first; only the rest, and a top-up, are new units in the row.
@@ -525,7 +533,7 @@ internal sealed class KeyCounter
             var ask = round[i].Ask;
             if (grants[i])
             {
-                counted += new CounterUnits(1, ask.Tokens);
+                counted += Units(ask);
                 if (round[i].Completion.TrySetResult(new CounterAnswer(QuotaDecision.Admitted, counted, this)))
                 {
                     lock (_gate)
@@ -533,6 +541,10 @@ internal sealed class KeyCounter
                         _leases++;
                     }
                 }
+            }
+            else if (ask.Peek)
+            {
+                round[i].Completion.TrySetResult(new CounterAnswer(QuotaDecision.Uncounted, counted));
             }
             else
             {

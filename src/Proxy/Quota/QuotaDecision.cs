@@ -9,7 +9,7 @@ public enum QuotaDecision
     /// <summary>The window's limit is used up.</summary>
     Exhausted,
 
-    /// <summary>The key's tier's tokens for the hour are used up (see <c>Proxy.Tokens.TokenLimiter</c>): refused before the request count is asked.</summary>
+    /// <summary>The request's token reservation does not fit what is left of the key's tokens for the hour; not counted.</summary>
     TokensExhausted,
 
     /// <summary>The key's tier has no limit: nothing is counted.</summary>

@@ -50,14 +50,24 @@ public sealed class QuotaLimiter : IDisposable
     /// Counts one request of <paramref name="keyId"/> against <paramref name="limit"/> (null: no limit). Throws an
     /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> (the client leaving) ends the wait.
     /// </summary>
-    public async ValueTask<QuotaLease> AcquireAsync(string keyId, int? limit, CancellationToken cancellationToken = default)
+    public ValueTask<QuotaLease> AcquireAsync(string keyId, int? limit, CancellationToken cancellationToken = default) =>
+        AcquireAsync(keyId, limit, tokenLimit: null, tokens: 0, cancellationToken);
+
+    /// <summary>
+    /// Counts one request of <paramref name="keyId"/> against <paramref name="limit"/> (null: no limit), and for a key with a
+    /// <paramref name="tokenLimit"/> reserves <paramref name="tokens"/> (an upper bound of its tokens) in the same write: a
+    /// request whose reservation does not fit what is left of the hour's tokens is refused. The answer's usage replaces the
+    /// reservation when the request is settled (<see cref="QuotaLease.Settle"/>).
+    /// </summary>
+    public async ValueTask<QuotaLease> AcquireAsync(string keyId, int? limit, long? tokenLimit, long tokens, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(keyId);
-        if (limit is null)
+        if (limit is null && tokenLimit is null)
         {
             return QuotaLease.Unlimited;
         }
 
+        var ask = new CounterAsk(limit ?? long.MaxValue, tokenLimit, tokenLimit is null ? 0 : Math.Max(0, tokens));
         var window = QuotaWindow.Containing(_timeProvider.GetUtcNow());
         while (true)
         {
@@ -68,7 +78,7 @@ public sealed class QuotaLimiter : IDisposable
 
             if (_circuit.IsOpen)
             {
-                if (WithoutStore(counter, limit.Value, window) is { } decided)
+                if (WithoutStore(counter, ask, window) is { } decided)
                 {
                     return decided;
                 }
@@ -76,7 +86,7 @@ public sealed class QuotaLimiter : IDisposable
                 continue;
             }
 
-            if (counter.TryAcquireAsync(new CounterAsk(limit.Value, null, 0), cancellationToken) is not { } asked)
+            if (counter.TryAcquireAsync(ask, cancellationToken) is not { } asked)
             {
                 // Forgotten while this request took it: the key's new counter reads the row back.
                 continue;
@@ -85,14 +95,9 @@ public sealed class QuotaLimiter : IDisposable
             var answer = await asked;
             switch (answer.Decision)
             {
-                case QuotaDecision.Admitted:
-                    return new QuotaLease(QuotaDecision.Admitted, limit.Value, limit.Value - answer.Counts.Requests, window.ResetAfter(_timeProvider.GetUtcNow()))
-                    {
-                        Counter = answer.Counter,
-                    };
-                case QuotaDecision.Exhausted:
-                    return Exhausted(limit.Value, window);
-                case QuotaDecision.StoreUnavailable when WithoutStore(counter, limit.Value, window) is { } decided:
+                case QuotaDecision.Admitted or QuotaDecision.Exhausted or QuotaDecision.TokensExhausted:
+                    return Counted(answer, ask, window);
+                case QuotaDecision.StoreUnavailable when WithoutStore(counter, ask, window) is { } decided:
                     return decided;
                 case QuotaDecision.StoreUnavailable:
                     continue;
@@ -102,24 +107,66 @@ public sealed class QuotaLimiter : IDisposable
         }
     }
 
+    /// <summary>
+    /// What <paramref name="keyId"/>'s counter row counts for this hour's admitted requests, read from the store through the
+    /// same gate as every count (concurrent reads of a key share one); null when the store cannot say (its circuit open, or
+    /// the read shed). A key with no limit has no row, and counts nothing.
+    /// </summary>
+    internal async ValueTask<CounterUnits?> ReadAsync(string keyId, int? limit, long? tokenLimit, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyId);
+        if (limit is null && tokenLimit is null)
+        {
+            return default(CounterUnits);
+        }
+
+        var ask = new CounterAsk(limit ?? long.MaxValue, tokenLimit, 0, Peek: true);
+        var window = QuotaWindow.Containing(_timeProvider.GetUtcNow());
+        while (true)
+        {
+            if (_circuit.IsOpen || CounterFor(keyId, window) is not { } counter)
+            {
+                return null;
+            }
+
+            if (counter.TryAcquireAsync(ask, cancellationToken) is { } asked)
+            {
+                var answer = await asked;
+                return answer.Decision == QuotaDecision.Uncounted ? answer.Counts : null;
+            }
+        }
+    }
+
     public void Dispose() => _gate.Dispose();
 
     /// <summary>
-    /// The store cannot count: this process's own count decides. Fail-open admits uncounted while it leaves room, and
-    /// counts the admission; fail-closed admits nothing. Either way a key this process knows is used up gets the 429. Null
-    /// when the counter was forgotten meanwhile.
+    /// The store cannot count: this process's own count of requests decides (tokens cannot be reserved without the store).
+    /// Fail-open admits uncounted while it leaves room, and counts the admission; fail-closed admits nothing. Either way a
+    /// key this process knows is used up gets the 429. Null when the counter was forgotten meanwhile.
     /// </summary>
-    private QuotaLease? WithoutStore(KeyCounter counter, int limit, QuotaWindow window) =>
+    private QuotaLease? WithoutStore(KeyCounter counter, CounterAsk ask, QuotaWindow window) =>
         // Under fail-closed, StoreUnavailable is the handler's 503.
-        counter.TryAdmitUncounted(limit, admit: _failureMode == QuotaFailureMode.Open) switch
+        counter.TryAdmitUncounted(ask.RequestLimit, admit: _failureMode == QuotaFailureMode.Open) switch
         {
             true => QuotaLease.StoreUnavailable,
-            false => Exhausted(limit, window),
+            false => new(QuotaDecision.Exhausted, ask.RequestLimit, 0, window.ResetAfter(_timeProvider.GetUtcNow())),
             null => null,
         };
 
-    private QuotaLease Exhausted(int limit, QuotaWindow window) =>
-        new(QuotaDecision.Exhausted, limit, 0, window.ResetAfter(_timeProvider.GetUtcNow()));
+    /// <summary>The lease of a request the row decided: admitted, or refused for its requests or its tokens.</summary>
+    private QuotaLease Counted(CounterAnswer answer, CounterAsk ask, QuotaWindow window)
+    {
+        var admitted = answer.Decision == QuotaDecision.Admitted;
+        return new QuotaLease(answer.Decision, ask.RequestLimit, Math.Max(0, ask.RequestLimit - answer.Counts.Requests), window.ResetAfter(_timeProvider.GetUtcNow()))
+        {
+            Counter = admitted ? answer.Counter : null,
+            CountsRequests = ask.RequestLimit != long.MaxValue,
+            TokenLimit = ask.TokenLimit,
+            TokensRemaining = ask.TokenLimit is { } tokenLimit ? Math.Max(0, tokenLimit - answer.Counts.TokensHeld) : 0,
+            Reservation = ask.TokenLimit is null ? 0 : ask.Tokens,
+            TokensInFlight = Math.Max(0, answer.Counts.Reserved),
+        };
+    }
 
     /// <summary>The key's counter of <paramref name="window"/>; null when this process holds as many as it may and none is idle.</summary>
     private KeyCounter? CounterFor(string keyId, QuotaWindow window)

@@ -16,6 +16,12 @@ public sealed class QuotaOptions
     /// <summary>The free tier's hourly token limit (prompt plus completion, per key); empty, the default, means none. A default like <see cref="FreeRequestsPerHour"/>.</summary>
     public long? FreeTokensPerHour { get; set; }
 
+    /// <summary>
+    /// The completion tokens the free tier reserves for a request that sets no cap; empty, the default, means
+    /// <c>Proxy__Tokens__DefaultMaxTokens</c>. A default like <see cref="FreeRequestsPerHour"/>.
+    /// </summary>
+    public long? FreeDefaultMaxTokens { get; set; }
+
     /// <summary>Further tiers by name (<c>Proxy__Quota__Tiers__pro__RequestsPerHour=1000</c>), as defaults like <see cref="FreeRequestsPerHour"/>.</summary>
     public Dictionary<string, QuotaTierOptions> Tiers { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -59,7 +65,7 @@ public sealed class QuotaOptions
     public TimeSpan ExhaustedRecheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Comma-separated paths whose GET and HEAD requests are not counted (issue 13): listing models costs the upstream
+    /// Comma-separated paths whose GET and HEAD requests are not counted: listing models costs the upstream
     /// nothing, and SDKs and tools call it on start-up. A trailing <c>*</c> matches any rest of the path.
     /// </summary>
     public string UncountedPaths { get; set; } = "/v1/models,/v1/models/*";
@@ -82,10 +88,25 @@ public sealed class QuotaOptions
     public string TokenLimitMessage => $"Token limit: You've used up your tokens for the hour. {SubscriptionText}, visit {BillingUrl} !";
 
     /// <summary>
+    /// The message of a 429 for a request whose reservation (<paramref name="reserved"/> tokens) does not fit the
+    /// <paramref name="remaining"/> left in its key's hour: <see cref="TokenLimitMessage"/> when none are left or held, else
+    /// the figures, so that the client can tell whether a lower completion cap, or a moment's wait for the
+    /// <paramref name="inFlight"/> held by its requests in flight, may let it through.
+    /// </summary>
+    public string TokenLimitMessageFor(long reserved, long remaining, long inFlight) => (remaining, inFlight) switch
+    {
+        ( <= 0, <= 0) => TokenLimitMessage,
+        (_, <= 0) => FormattableString.Invariant(
+            $"Token limit: This request may use up to {reserved} tokens (its prompt and its max_tokens), and {remaining} are left for the hour. Ask for fewer, or {SubscriptionText}, visit {BillingUrl} !"),
+        _ => FormattableString.Invariant(
+            $"Token limit: This request may use up to {reserved} tokens (its prompt and its max_tokens), and {remaining} are left for the hour, {inFlight} more held by requests in flight until they end. Ask for fewer, or {SubscriptionText}, visit {BillingUrl} !"),
+    };
+
+    /// <summary>
     /// The tiers these settings give: the free tier and <see cref="Tiers"/>. Only the defaults a fresh deployment starts from:
     /// the tiers table is filled with them on its first read, and from then on holds the limits (<see cref="TierTable"/>).
     /// </summary>
     public IEnumerable<TierRecord> DefaultTiers() =>
-        Tiers.Select(tier => new TierRecord(TierName.Normalize(tier.Key), tier.Value.RequestsPerHour, tier.Value.TokensPerHour))
-            .Prepend(new TierRecord(FreeTier, FreeRequestsPerHour, FreeTokensPerHour));
+        Tiers.Select(tier => new TierRecord(TierName.Normalize(tier.Key), tier.Value.RequestsPerHour, tier.Value.TokensPerHour, tier.Value.DefaultMaxTokens))
+            .Prepend(new TierRecord(FreeTier, FreeRequestsPerHour, FreeTokensPerHour, FreeDefaultMaxTokens));
 }

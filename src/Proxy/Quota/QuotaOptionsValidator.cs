@@ -17,6 +17,11 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
             failures.Add("Proxy__Quota__FreeTokensPerHour must be 1 or more, or empty for no token limit.");
         }
 
+        if (options.FreeDefaultMaxTokens < 0)
+        {
+            failures.Add("Proxy__Quota__FreeDefaultMaxTokens must be 0 or more, or empty for Proxy__Tokens__DefaultMaxTokens.");
+        }
+
         foreach (var (tier, tierOptions) in options.Tiers)
         {
             if (tierOptions.RequestsPerHour < 0)
@@ -27,6 +32,11 @@ internal sealed class QuotaOptionsValidator : IValidateOptions<QuotaOptions>
             if (tierOptions.TokensPerHour < 1)
             {
                 failures.Add($"Proxy__Quota__Tiers__{tier}__TokensPerHour must be 1 or more, or empty for no token limit.");
+            }
+
+            if (tierOptions.DefaultMaxTokens < 0)
+            {
+                failures.Add($"Proxy__Quota__Tiers__{tier}__DefaultMaxTokens must be 0 or more, or empty for Proxy__Tokens__DefaultMaxTokens.");
             }
         }
 

@@ -3,7 +3,7 @@ using Proxy.Errors;
 namespace Proxy.Quota;
 
 /// <summary>
-/// Which outcomes do not count against the key's hour (issue 13): a failure that is not the client's fault gives its unit
+/// Which outcomes do not count against the key's hour: a failure that is not the client's fault gives its unit
 /// back, as Azure API Management's <c>increment-condition</c> allows, but exactly. Not the client's fault: an upstream 5xx
 /// or 429, an upstream that could not be reached or did not answer in time (502, 504), a fault in the proxy (500), and
 /// an admission made while the store could not count (fail-open, never counted at all). Still counted: success, the

@@ -5,7 +5,7 @@ namespace Proxy.Quota;
 
 /// <summary>
 /// Bounds the counter writes in flight at once, and the share of them for keys this process has no counter row of yet
-/// this hour (issue 12): in pass-through mode any string is a key, so a burst of made-up keys is a burst of inserts,
+/// this hour: in pass-through mode any string is a key, so a burst of made-up keys is a burst of inserts,
 /// and unbounded it slowed the store past <see cref="QuotaOptions.StoreTimeout"/>, opened the circuit and let every key
 /// through uncounted. A round that cannot get its permits is shed instead: its requests are refused (503) and the
 /// circuit, which opens only for a store call that failed, is not touched.

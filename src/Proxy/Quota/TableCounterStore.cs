@@ -6,7 +6,8 @@ using Proxy.Storage;
 namespace Proxy.Quota;
 
 /// <summary>
-/// The counter rows in Azure Table storage. A row holds <c>Count</c> (requests), <c>Tokens</c>, and one property per process
+/// The counter rows in Azure Table storage. A row holds <c>Count</c> (requests), <c>Tokens</c> (charged), <c>Reserved</c>
+/// (tokens reserved by requests in flight), and one property per process
 /// that wrote it this hour, <c>w&lt;writer&gt;</c>, the sequence number of its last write. A write merges its counts and its
 /// own sequence number into the row, so every other process's number stays as it was. The first count of a UTC day
 /// creates that day's table, and the call goes again.
@@ -15,6 +16,7 @@ internal sealed class TableCounterStore(TableServiceClient tableService) : ICoun
 {
     private const string CountProperty = "Count";
     private const string TokensProperty = "Tokens";
+    private const string ReservedProperty = "Reserved";
 
     // The store's error code for a table that does not exist, as against a row that does not (ResourceNotFound).
     private const string TableNotFound = "TableNotFound";
@@ -22,14 +24,15 @@ internal sealed class TableCounterStore(TableServiceClient tableService) : ICoun
     public async Task<StoredCounter?> ReadAsync(CounterRowAddress address, string writer, CancellationToken cancellationToken)
     {
         var response = await tableService.GetTableClient(address.Table).GetEntityIfExistsAsync<TableEntity>(
-            address.Partition, address.Row, [CountProperty, TokensProperty, SequenceProperty(writer)], cancellationToken);
+            address.Partition, address.Row, [CountProperty, TokensProperty, ReservedProperty, SequenceProperty(writer)], cancellationToken);
         if (!response.HasValue || response.Value is not { } entity)
         {
             return null;
         }
 
         return new StoredCounter(
-            new CounterUnits(entity.GetInt64(CountProperty) ?? 0, entity.GetInt64(TokensProperty) ?? 0), entity.ETag, entity.GetInt64(SequenceProperty(writer)) ?? 0);
+            new CounterUnits(entity.GetInt64(CountProperty) ?? 0, entity.GetInt64(TokensProperty) ?? 0, entity.GetInt64(ReservedProperty) ?? 0),
+            entity.ETag, entity.GetInt64(SequenceProperty(writer)) ?? 0);
     }
 
     public async Task<CounterWriteResult[]> SubmitAsync(string table, string partition, IReadOnlyList<CounterWrite> writes, CancellationToken cancellationToken)
@@ -101,6 +104,7 @@ internal sealed class TableCounterStore(TableServiceClient tableService) : ICoun
     {
         [CountProperty] = write.Counts.Requests,
         [TokensProperty] = write.Counts.Tokens,
+        [ReservedProperty] = write.Counts.Reserved,
         [SequenceProperty(write.Writer)] = write.Sequence,
     };
 

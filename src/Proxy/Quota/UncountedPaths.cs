@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace Proxy.Quota;
 
 /// <summary>
-/// The requests that do not count against a key's hour (issue 13): GET and HEAD on <see cref="QuotaOptions.UncountedPaths"/>,
+/// The requests that do not count against a key's hour: GET and HEAD on <see cref="QuotaOptions.UncountedPaths"/>,
 /// reads that cost the upstream nothing. Other methods on the same paths (a model's DELETE) count as usual.
 /// </summary>
 internal sealed class UncountedPaths

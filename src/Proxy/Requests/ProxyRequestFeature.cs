@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Proxy.Errors;
 using Proxy.Quota;
+using Proxy.Tokens;
 
 namespace Proxy.Requests;
 
@@ -50,6 +51,21 @@ internal sealed class ProxyRequestFeature
     public long? PromptTokens { get; set; }
 
     public long? CompletionTokens { get; set; }
+
+    /// <summary>Prompt plus completion tokens of the answer's <c>usage</c>; null when none was read.</summary>
+    public long? TokensUsed => PromptTokens is { } prompt ? long.CreateSaturating((Int128)prompt + (CompletionTokens ?? 0)) : null;
+
+    /// <summary>
+    /// Whether the key's tokens are reserved and settled (it has a token limit): its answer's usage must be read, so the
+    /// upstream is asked for it uncompressed.
+    /// </summary>
+    public bool TokensMetered { get; set; }
+
+    /// <summary>Whether the proxy asked for the stream's usage on the client's behalf, and so takes it out of what the client gets.</summary>
+    public bool UsageAddedByProxy { get; set; }
+
+    /// <summary>What takes that usage out of the stream, once the answer is one.</summary>
+    public UnrequestedUsageFilter? UsageFilter { get; set; }
 
     /// <summary>
     /// The path as the client sent it, still percent-encoded and without the query: what error bodies and

@@ -19,8 +19,16 @@ public sealed class TierEntity : ITableEntity
     /// <summary>Prompt plus completion tokens per key and hour; absent in rows written before token limits, which then have none.</summary>
     public long? TokensPerHour { get; set; }
 
-    public TierRecord ToRecord() => new(PartitionKey, RequestsPerHour, TokensPerHour);
+    /// <summary>The completion tokens reserved for a request that sets no cap; absent: the deployment's default.</summary>
+    public long? DefaultMaxTokens { get; set; }
 
-    public static TierEntity From(TierRecord record) =>
-        new() { PartitionKey = record.Name, RequestsPerHour = record.RequestsPerHour, TokensPerHour = record.TokensPerHour };
+    public TierRecord ToRecord() => new(PartitionKey, RequestsPerHour, TokensPerHour, DefaultMaxTokens);
+
+    public static TierEntity From(TierRecord record) => new()
+    {
+        PartitionKey = record.Name,
+        RequestsPerHour = record.RequestsPerHour,
+        TokensPerHour = record.TokensPerHour,
+        DefaultMaxTokens = record.DefaultMaxTokens,
+    };
 }

@@ -39,6 +39,9 @@ public sealed class TierLimits
     /// <summary>A token limit as the CLI and log lines show it: <c>5000 tokens/h</c>, or <c>-</c> for none.</summary>
     public static string DescribeTokens(long? limit) => limit is { } perHour ? perHour.ToString(CultureInfo.InvariantCulture) + " tokens/h" : "-";
 
+    /// <summary>A tier's default completion cap as the CLI shows it: <c>256</c>, or <c>-</c> for the deployment's.</summary>
+    public static string DescribeDefaultMaxTokens(long? tokens) => tokens is { } value ? value.ToString(CultureInfo.InvariantCulture) : "-";
+
     public bool TryGet(string tier, out TierRecord record) => _byName.TryGetValue(tier, out record!);
 
     /// <summary>

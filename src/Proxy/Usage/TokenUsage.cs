@@ -3,8 +3,9 @@ using System.Text.Json;
 namespace Proxy.Usage;
 
 /// <summary>
-/// The <c>usage</c> object of an OpenAI-compatible answer (<c>{"prompt_tokens": …, "completion_tokens": …}</c>), read from
-/// a slice of it with <see cref="Utf8JsonReader"/>: the end of a JSON body, or one event's <c>data:</c>.
+/// The <c>usage</c> object of an OpenAI-compatible answer (<c>{"prompt_tokens": …, "completion_tokens": …}</c>, or the
+/// Responses API's <c>{"input_tokens": …, "output_tokens": …}</c>), read from a slice of it with
+/// <see cref="Utf8JsonReader"/>: the end of a JSON body, or one event's <c>data:</c>.
 /// </summary>
 internal readonly record struct TokenUsage(long PromptTokens, long CompletionTokens)
 {
@@ -49,10 +50,17 @@ internal readonly record struct TokenUsage(long PromptTokens, long CompletionTok
         return false;
     }
 
+    /// <summary>
+    /// Reads one usage object: <c>prompt_tokens</c> or <c>input_tokens</c> (the Responses API's, and audio's), and
+    /// <c>completion_tokens</c> or <c>output_tokens</c>, the larger where both are given; a <c>total_tokens</c> above their
+    /// sum adds the difference to the completion, so that no count the upstream reports is charged less. A count past the
+    /// range of <see cref="long"/> is its largest value; one that is negative or not a number counts nothing.
+    /// </summary>
     private static bool TryReadObject(ReadOnlySpan<byte> json, out TokenUsage usage)
     {
         usage = default;
-        long prompt = 0, completion = 0;
+        long prompt = 0, completion = 0, total = 0;
+        var found = false;
         try
         {
             var reader = new Utf8JsonReader(json, isFinalBlock: false, state: default);
@@ -65,8 +73,9 @@ internal readonly record struct TokenUsage(long PromptTokens, long CompletionTok
             {
                 if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 0)
                 {
-                    usage = new TokenUsage(prompt, completion);
-                    return true;
+                    var sum = long.CreateSaturating((Int128)prompt + completion);
+                    usage = new TokenUsage(prompt, total > sum ? long.CreateSaturating((Int128)completion + total - sum) : completion);
+                    return found;
                 }
 
                 if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1)
@@ -74,16 +83,24 @@ internal readonly record struct TokenUsage(long PromptTokens, long CompletionTok
                     continue;
                 }
 
-                var isPrompt = reader.ValueTextEquals("prompt_tokens"u8);
-                var isCompletion = !isPrompt && reader.ValueTextEquals("completion_tokens"u8);
+                var field = reader.ValueTextEquals("prompt_tokens"u8) || reader.ValueTextEquals("input_tokens"u8) ? 0
+                    : reader.ValueTextEquals("completion_tokens"u8) || reader.ValueTextEquals("output_tokens"u8) ? 1
+                    : reader.ValueTextEquals("total_tokens"u8) ? 2
+                    : -1;
                 if (!reader.Read())
                 {
                     return false;
                 }
 
-                if ((isPrompt || isCompletion) && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var count) && count >= 0)
+                if (field >= 0 && Count(ref reader) is { } count)
                 {
-                    (prompt, completion) = isPrompt ? (count, completion) : (prompt, count);
+                    found = true;
+                    switch (field)
+                    {
+                        case 0: prompt = Math.Max(prompt, count); break;
+                        case 1: completion = Math.Max(completion, count); break;
+                        default: total = Math.Max(total, count); break;
+                    }
                 }
                 else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && !reader.TrySkip())
                 {
@@ -97,5 +114,21 @@ internal readonly record struct TokenUsage(long PromptTokens, long CompletionTok
         {
             return false;
         }
+    }
+
+    /// <summary>A token count: a whole number of 0 or more, saturated at <see cref="long.MaxValue"/>; null for anything else.</summary>
+    private static long? Count(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.Number)
+        {
+            return null;
+        }
+
+        if (reader.TryGetInt64(out var count))
+        {
+            return count >= 0 ? count : null;
+        }
+
+        return reader.TryGetDouble(out var value) && value >= 0 ? long.CreateSaturating(value) : null;
     }
 }

@@ -23,9 +23,13 @@ internal enum UsageClass
 
 internal static class UsageClassifier
 {
-    /// <summary>From the error the proxy answered with (<see cref="ErrorCatalog"/>'s kinds), else the status the client got.</summary>
-    public static UsageClass Classify(ProxyError? error, int statusCode) => error?.Kind switch
+    /// <summary>
+    /// From the error the proxy answered with (<see cref="ErrorCatalog"/>'s kinds), else the status the client got; a 2xx
+    /// stream that carried an error event (<paramref name="streamFailed"/>) failed, the upstream's fault.
+    /// </summary>
+    public static UsageClass Classify(ProxyError? error, int statusCode, bool streamFailed = false) => error?.Kind switch
     {
+        null when streamFailed => UsageClass.FailedUpstream,
         null => statusCode switch
         {
             < StatusCodes.Status400BadRequest => UsageClass.Succeeded,

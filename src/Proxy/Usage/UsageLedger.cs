@@ -38,7 +38,7 @@ internal sealed class UsageLedger(IOptions<UsageOptions> options, TimeProvider t
         Record(new UsageOutcome(
             keyId,
             timeProvider.GetUtcNow(),
-            UsageClassifier.Classify(request.Error, request.AnsweredStatusCode(context)),
+            UsageClassifier.Classify(request.Error, request.AnsweredStatusCode(context), request.StreamFailed),
             request.PromptTokens ?? 0,
             request.CompletionTokens ?? 0,
             request.RequestBodyBytes(context) ?? 0,
@@ -73,10 +73,6 @@ internal sealed class UsageLedger(IOptions<UsageOptions> options, TimeProvider t
 
         tally.Add(outcome);
     }
-
-    /// <summary>Prompt and completion tokens this process counted for the key in the current UTC hour, written or not.</summary>
-    public long TokensThisHour(string keyId) =>
-        _tallies.TryGetValue((keyId, QuotaWindow.Containing(timeProvider.GetUtcNow()).Start), out var tally) ? tally.Tokens : 0;
 
     /// <summary>The tallies whose totals changed since their last write.</summary>
     public List<(UsageTally Tally, UsageHour Totals, long Version)> TakeChanged()

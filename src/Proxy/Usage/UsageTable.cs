@@ -51,33 +51,6 @@ public sealed class UsageTable(TableServiceClient tableService, IOptions<UsageOp
     }
 
     /// <summary>
-    /// The prompt and completion tokens that instances other than <paramref name="exceptInstance"/> have written for
-    /// <paramref name="keyId"/> (a whole id) in <paramref name="hour"/>: one query of that key's rows in its partition.
-    /// </summary>
-    internal async Task<long> ReadOthersTokensAsync(string keyId, DateTimeOffset hour, string exceptInstance, CancellationToken cancellationToken)
-    {
-        // Row keys are "{keyId}_{instanceId}" of hex ids; '~' sorts after every character they hold.
-        var prefix = keyId + "_";
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {UsageEntity.PartitionOf(hour, keyId)} and RowKey ge {prefix} and RowKey lt {prefix + "~"}");
-        var own = UsageEntity.RowOf(keyId, exceptInstance);
-        var tokens = 0L;
-        try
-        {
-            await foreach (var row in _table.QueryAsync<UsageEntity>(
-                filter, select: ["RowKey", nameof(UsageEntity.PromptTokens), nameof(UsageEntity.CompletionTokens)], cancellationToken: cancellationToken))
-            {
-                tokens += row.RowKey == own ? 0 : row.PromptTokens + row.CompletionTokens;
-            }
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            // Nothing was ever flushed: no table yet.
-        }
-
-        return tokens;
-    }
-
-    /// <summary>
     /// Writes each row's absolute totals (an upsert that merges), as one entity-group transaction per partition and
     /// <see cref="MaxBatchSize"/> rows. A retry of the same totals leaves the rows as they were.
     /// </summary>
@@ -138,8 +111,8 @@ public sealed class UsageTable(TableServiceClient tableService, IOptions<UsageOp
         FailedUpstream = a.FailedUpstream + b.FailedUpstream,
         FailedProxy = a.FailedProxy + b.FailedProxy,
         Refused = a.Refused + b.Refused,
-        PromptTokens = a.PromptTokens + b.PromptTokens,
-        CompletionTokens = a.CompletionTokens + b.CompletionTokens,
+        PromptTokens = long.CreateSaturating((Int128)a.PromptTokens + b.PromptTokens),
+        CompletionTokens = long.CreateSaturating((Int128)a.CompletionTokens + b.CompletionTokens),
         RequestBytes = a.RequestBytes + b.RequestBytes,
         ResponseBytes = a.ResponseBytes + b.ResponseBytes,
         Latency = a.Latency.Add(b.Latency),

@@ -17,18 +17,6 @@ internal sealed class UsageTally(string keyId, DateTimeOffset hour)
 
     public DateTimeOffset Hour { get; } = hour;
 
-    /// <summary>Prompt and completion tokens counted here so far, flushed or not.</summary>
-    public long Tokens
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _promptTokens + _completionTokens;
-            }
-        }
-    }
-
     public void Add(in UsageOutcome outcome)
     {
         lock (_lock)
@@ -43,8 +31,9 @@ internal sealed class UsageTally(string keyId, DateTimeOffset hour)
                 default: _refused++; break;
             }
 
-            _promptTokens += outcome.PromptTokens;
-            _completionTokens += outcome.CompletionTokens;
+            // Saturating: an upstream's figure near the end of the range must not wrap a total into a small one.
+            _promptTokens = long.CreateSaturating((Int128)_promptTokens + outcome.PromptTokens);
+            _completionTokens = long.CreateSaturating((Int128)_completionTokens + outcome.CompletionTokens);
             _requestBytes += outcome.RequestBytes;
             _responseBytes += outcome.ResponseBytes;
             _latencySum += outcome.DurationMs;

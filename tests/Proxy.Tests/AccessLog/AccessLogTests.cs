@@ -8,7 +8,7 @@ using Proxy.Tests.Infrastructure;
 namespace Proxy.Tests.AccessLog;
 
 /// <summary>
-/// Issue 14: every request gets one access line once its answer is complete, with what an operator looks for (status,
+/// Every request gets one access line once its answer is complete, with what an operator looks for (status,
 /// duration, key id, tier, model, upstream status), a visible <c>-</c> where a value is absent, and never the query
 /// string or a key. The Functions host relays the worker's log lines to its console only some of the time, so there
 /// the lines are checked where it shows them.

@@ -7,7 +7,7 @@ namespace Proxy.Tests.Auth;
 
 /// <summary>
 /// A key change reaches a running proxy within <c>Proxy__Auth__KeyRefreshInterval</c> even when no request comes meanwhile
-/// (issue 14: an idle proxy answered a key created 40 s before with 401, 401, then 200).
+/// (an idle proxy once answered a key created 40 s before with 401, 401, then 200).
 /// </summary>
 public abstract class KeyRefreshTests(ProxyFixture fixture)
 {

@@ -33,8 +33,8 @@ public sealed class TierCommandValidationTests(InProcessFixture fixture) : IAsyn
         Assert.True(first.ExitCode == 0, first.Output);
         Assert.Contains($"The tiers table '{_tiersTable}' had no tiers yet: filled it from this CLI's settings (free 10/h, gold 100/h)", first.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("had no tiers", second.Output, StringComparison.Ordinal);
-        Assert.Matches(@"(?m)^free\s+10/h\s+-\s+0\s*$", second.Output);
-        Assert.Matches(@"(?m)^gold\s+100/h\s+-\s+2\s*$", second.Output);
+        Assert.Matches(@"(?m)^free\s+10/h\s+-\s+-\s+0\s*$", second.Output);
+        Assert.Matches(@"(?m)^gold\s+100/h\s+-\s+-\s+2\s*$", second.Output);
     }
 
     [Theory]
@@ -51,7 +51,8 @@ public sealed class TierCommandValidationTests(InProcessFixture fixture) : IAsyn
     [Fact]
     public async Task Set_WithNothingToSet_IsAUsageError() =>
         CliAssert.Refused(await CliAsync("tiers", "set", "gold"), 2,
-            "Nothing to set: give --limit N (requests per hour) or --no-limit, and/or --tokens N (tokens per hour) or --no-tokens.");
+            "Nothing to set: give --limit N (requests per hour) or --no-limit, and/or --tokens N (tokens per hour) or --no-tokens, " +
+            "and/or --default-max-tokens N or --no-default-max-tokens.");
 
     [Theory]
     [InlineData("-5")]
@@ -74,11 +75,33 @@ public sealed class TierCommandValidationTests(InProcessFixture fixture) : IAsyn
 
         Assert.True(set.ExitCode == 0, set.Output);
         Assert.Contains("Tier gold: 100/h, 5000 tokens/h (was 100/h)", set.Output, StringComparison.Ordinal);
-        Assert.Matches(@"(?m)^gold\s+100/h\s+5000 tokens/h\s+2\s*$", listed.Output);
+        Assert.Matches(@"(?m)^gold\s+100/h\s+5000 tokens/h\s+-\s+2\s*$", listed.Output);
         Assert.True(cleared.ExitCode == 0, cleared.Output);
         Assert.Contains("Tier gold: 100/h (was 100/h, 5000 tokens/h)", cleared.Output, StringComparison.Ordinal);
-        Assert.Matches(@"(?m)^gold\s+100/h\s+-\s+2\s*$", after.Output);
+        Assert.Matches(@"(?m)^gold\s+100/h\s+-\s+-\s+2\s*$", after.Output);
     }
+
+    [Fact]
+    public async Task Set_DefaultMaxTokens_IsListed_AndNoDefaultMaxTokensGoesBackToTheDeployments()
+    {
+        var set = await CliAsync("tiers", "set", "gold", "--default-max-tokens", "256");
+        var listed = await CliAsync("tiers", "list");
+        var cleared = await CliAsync("tiers", "set", "gold", "--no-default-max-tokens");
+        var after = await CliAsync("tiers", "list");
+
+        Assert.True(set.ExitCode == 0, set.Output);
+        Assert.Contains("Tier gold: 100/h, default max_tokens 256 (was 100/h)", set.Output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^gold\s+100/h\s+-\s+256\s+2\s*$", listed.Output);
+        Assert.True(cleared.ExitCode == 0, cleared.Output);
+        Assert.Matches(@"(?m)^gold\s+100/h\s+-\s+-\s+2\s*$", after.Output);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("-5000")]
+    public async Task Set_DefaultMaxTokensBelowZero_IsAUsageError(string tokens) =>
+        CliAssert.Refused(await CliAsync("tiers", "set", "gold", "--default-max-tokens", tokens), 2,
+            $"--default-max-tokens must be a whole number of tokens, 0 or more (not {tokens}); for the deployment's default, give --no-default-max-tokens.");
 
     [Fact]
     public async Task Set_NewTierWithTokensOnly_IsRefused_AskingForItsRequestLimit() =>

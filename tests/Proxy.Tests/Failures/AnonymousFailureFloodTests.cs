@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace Proxy.Tests.Failures;
 
 /// <summary>
-/// Issue 12, item 5: a flood of failures without a key (pipelined 404s) cannot push out the records of keyed failures
+/// A flood of failures without a key (pipelined 404s) cannot push out the records of keyed failures
 /// made meanwhile, and every anonymous failure is still counted: as its own record, or in an aggregated one.
 /// </summary>
 public abstract class AnonymousFailureFloodTests(ProxyFixture fixture, ITestOutputHelper output)

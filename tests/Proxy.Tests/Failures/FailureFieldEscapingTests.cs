@@ -4,7 +4,7 @@ using Proxy.Tests.Infrastructure;
 namespace Proxy.Tests.Failures;
 
 /// <summary>
-/// Issue 12, item 12: a control character a client sends (here in the model its body names) cannot forge a line of
+/// A control character a client sends (here in the model its body names) cannot forge a line of
 /// the console log, and reaches the record as visible text.
 /// </summary>
 public abstract class FailureFieldEscapingTests(ProxyFixture fixture)

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace Proxy.Tests.Failures;
 
 /// <summary>
-/// Issue 12, item 1: a failure whose client or upstream values are huge still gets one record, cut to its documented
+/// A failure whose client or upstream values are huge still gets one record, cut to its documented
 /// bounds, that the queue and the table accept; it never stops the records behind it, and never lands in the poison queue.
 /// </summary>
 public abstract class OversizedFailureTests(ProxyFixture fixture, ITestOutputHelper output)

@@ -14,7 +14,7 @@ namespace Proxy.Tests.Forwarding;
 /// <summary>
 /// The official OpenAI SDKs, pointed at the proxy as their endpoint, work as against the upstream itself; on their default
 /// options (retries included) a quota refusal reaches the caller at once, and a failure that is not the caller's fault
-/// costs its key nothing (issue 13).
+/// costs its key nothing.
 /// </summary>
 public abstract class OpenAiSdkTests(ProxyFixture fixture, ITestOutputHelper output)
 {

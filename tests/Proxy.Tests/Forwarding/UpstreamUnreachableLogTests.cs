@@ -3,7 +3,7 @@ using Proxy.Tests.Infrastructure;
 namespace Proxy.Tests.Forwarding;
 
 /// <summary>
-/// Issue 14: a 502 tells the operator which upstream (host and port) and what kind of socket error, in its own line,
+/// A 502 tells the operator which upstream (host and port) and what kind of socket error, in its own line,
 /// while the client's body stays the contract's; no line carries a key (on the standalone host, whose console shows
 /// every line).
 /// </summary>

@@ -63,7 +63,7 @@ public abstract class HealthEndpointTests(ProxyFixture fixture, ITestOutputHelpe
     [Fact]
     public async Task ManagedMode_KeysTableUnreachableBeforeItWasRead_Unhealthy503()
     {
-        // The proxy reads the keys table as it starts (issue 14), so "never read" is a table service down from the start.
+        // The proxy reads the keys table as it starts, so "never read" is a table service down from the start.
         await using var proxy = await StartProxyAsync(
             AzuriteProcess.ConnectionStringFor(LoopbackPort.Unused(), fixture.Azurite.QueuePort),
             ("Proxy__Auth__Mode", "Managed"), ("Proxy__Upstream__ApiKey", ProxyFixture.UpstreamKey));

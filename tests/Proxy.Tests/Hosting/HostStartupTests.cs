@@ -42,15 +42,15 @@ public sealed class HostStartupTests(InProcessFixture fixture) : IClassFixture<I
     }
 
     [Fact]
-    public async Task ATokenLimitWithTheUsageLedgerOff_StopsTheHost_SayingItNeedsTheLedger()
+    public async Task ANegativeDefaultCompletionCap_StopsTheHost_NamingTheSetting()
     {
         var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
         settings["Proxy__Quota__FreeTokensPerHour"] = "1000";
-        settings["Proxy__Usage__Enabled"] = "false";
+        settings["Proxy__Tokens__DefaultMaxTokens"] = "-1";
 
         var (exitCode, output) = await InProcessProxy.RunToExitAsync(settings);
 
-        AssertOneLineRefusal(exitCode, output, "A token limit (Proxy__Quota__FreeTokensPerHour or Proxy__Quota__Tiers__<name>__TokensPerHour) needs the usage ledger");
+        AssertOneLineRefusal(exitCode, output, "Proxy__Tokens__DefaultMaxTokens must be 0 or more.");
     }
 
     [Fact]

@@ -64,7 +64,7 @@ public abstract class QuotaEndToEndTests(ProxyFixture fixture)
         Assert.StartsWith("\"hourly\";q=1;w=3600", Assert.Single(admitted.Headers.GetValues("RateLimit-Policy")), StringComparison.Ordinal);
         await ErrorBodyAssert.MatchesAsync(refused, 429, "/v1/echo", FreeTierMessage);
 
-        // When to come back is in the rate-limit headers; no Retry-After, which the OpenAI SDKs would sleep for (issue 13).
+        // When to come back is in the rate-limit headers; no Retry-After, which the OpenAI SDKs would sleep for.
         var secondsToTheHour = (int)Math.Ceiling((TopOfNextHour() - DateTimeOffset.UtcNow).TotalSeconds);
         var reset = Header(refused, "X-RateLimit-Reset");
         Assert.InRange(reset, secondsToTheHour - 5, secondsToTheHour + 1);

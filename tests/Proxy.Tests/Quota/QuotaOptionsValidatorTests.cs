@@ -2,7 +2,7 @@ using Proxy.Quota;
 
 namespace Proxy.Tests.Quota;
 
-/// <summary>The settings issue 13 added are checked at start-up, naming the setting.</summary>
+/// <summary>The quota's settings for refunds and uncounted paths are checked at start-up, naming the setting.</summary>
 public sealed class QuotaOptionsValidatorTests
 {
     [Fact]

@@ -9,9 +9,9 @@ using Xunit.Abstractions;
 namespace Proxy.Tests.Quota;
 
 /// <summary>
-/// While Table storage is down, each process goes on counting every key in memory (issue 12, item 2): a key gets at most
+/// While Table storage is down, each process goes on counting every key in memory: a key gets at most
 /// its limit per process per hour. What was admitted uncounted is not the client's fault and never reaches the stored
-/// count (issue 13): once the store is back, the key has the rest of its hour.
+/// count: once the store is back, the key has the rest of its hour.
 /// </summary>
 public abstract class QuotaOutageTests(ProxyFixture fixture, ITestOutputHelper output)
 {

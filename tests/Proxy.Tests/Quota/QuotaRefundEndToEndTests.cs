@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Proxy.Tests.Quota;
 
 /// <summary>
-/// Refunds as clients see them (issue 13), through proxy processes sharing one Azurite: exact across two processes with
+/// Refunds as clients see them, through proxy processes sharing one Azurite: exact across two processes with
 /// a third of the calls failing upstream, the known-exhausted shortcut across processes, what the failure record says,
 /// and the paths that do not count.
 /// </summary>

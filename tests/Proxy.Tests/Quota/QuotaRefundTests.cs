@@ -72,7 +72,8 @@ public sealed class QuotaRefundTests(InProcessFixture fixture, ITestOutputHelper
         succeeded.Settle(null);
         failed.Settle(Error(kind, status));
 
-        Assert.True(limiter.IsQuiet, "nothing to write");
+        // The round that answered the second request may still be winding down when its answer arrives.
+        await QuietAsync(limiter);
         Assert.Equal(beforeSettling, harness.Transactions.Count);
         Assert.Equal(QuotaDecision.Exhausted, (await limiter.AcquireAsync(key, 2)).Decision);
     }

@@ -7,8 +7,8 @@ using Xunit.Abstractions;
 namespace Proxy.Tests.Quota;
 
 /// <summary>
-/// A client that goes away while its request waits on the key lookup or the quota is a client that left (issue 12,
-/// item 12): recorded as <c>client_aborted</c>, never as the client's bad request, and not forwarded.
+/// A client that goes away while its request waits on the key lookup or the quota is a client that left:
+/// recorded as <c>client_aborted</c>, never as the client's bad request, and not forwarded.
 /// </summary>
 public abstract class QuotaWaitAbortTests(ProxyFixture fixture, ITestOutputHelper output)
 {

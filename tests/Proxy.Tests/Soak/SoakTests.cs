@@ -639,7 +639,7 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
 
     /// <summary>
     /// For every key: requests that reached the upstream ≤ the limit (per UTC hour the key's requests spanned) plus the
-    /// counted requests that failed through no fault of their client (refunded, issue 13) plus the
+    /// counted requests that failed through no fault of their client (refunded) plus the
     /// requests fail-open admitted uncounted, counted from their quota_store_unavailable records (archived rows, and
     /// log lines, since a request that also failed has a second record under the same request id, and the archive keeps a row for each).
     /// </summary>

@@ -7,7 +7,7 @@ namespace Proxy.Tests.Storage;
 /// <summary>
 /// A storage setting that points nowhere, or at an account that refuses the key, is an error an operator sees at once:
 /// one error line with the endpoint and the cause class (never the key), repeated at most once a minute, and the same
-/// cause in <c>/health</c> (issue 14). Standalone host only: the Functions host relays the worker's lines from outside
+/// cause in <c>/health</c>. Standalone host only: the Functions host relays the worker's lines from outside
 /// an invocation only now and then.
 /// </summary>
 public sealed class NeverReachableStoreTests(InProcessFixture fixture) : IClassFixture<InProcessFixture>

@@ -63,8 +63,8 @@ public abstract class TierTests(ProxyFixture fixture)
 
         var tiers = await InProcessCli.RunAsync(storage, ["tiers", "list"], cliSettings);
         Assert.True(tiers.ExitCode == 0, tiers.Output);
-        Assert.Matches(@"(?m)^free\s+3/h\s+-\s+0\s*$", tiers.Output);
-        Assert.Matches(@"(?m)^gold\s+20/h\s+-\s+0\s*$", tiers.Output);
+        Assert.Matches(@"(?m)^free\s+3/h\s+-\s+-\s+0\s*$", tiers.Output);
+        Assert.Matches(@"(?m)^gold\s+20/h\s+-\s+-\s+0\s*$", tiers.Output);
 
         // The CLI's settings have no gold tier; the table, and so the proxy, has.
         var gold = await CliKeys.CreateAsync(storage, ["--tier", "gold"], cliSettings);
@@ -81,7 +81,7 @@ public abstract class TierTests(ProxyFixture fixture)
         var usage = await InProcessCli.RunAsync(storage, ["keys", "usage", gold.Id], cliSettings);
         Assert.Contains($"{gold.Id}: {goldCounted} of 20 requests", usage.Output, StringComparison.Ordinal);
         var tierUsage = await InProcessCli.RunAsync(storage, ["tiers", "list"], cliSettings);
-        Assert.Matches($@"(?m)^gold\s+20/h\s+-\s+{goldCounted}\s*$", tierUsage.Output);
+        Assert.Matches($@"(?m)^gold\s+20/h\s+-\s+-\s+{goldCounted}\s*$", tierUsage.Output);
     }
 
     [Fact]

@@ -10,7 +10,8 @@ namespace Proxy.Tests.Quota.Simulation;
 /// <summary>
 /// One run of the counter protocol, chosen by a seed: a few processes, each the production <see cref="QuotaLimiter"/>,
 /// counting a few keys against a <see cref="SimulatedTable"/> while clients send requests, requests fail and give their
-/// units back, and the store loses answers, times out, lands requests late, refuses or hangs; limits are lowered and
+/// units back, keys with a token limit reserve tokens and settle them with their answers' usage (read, unread, or more than
+/// reserved in some runs), and the store loses answers, times out, lands requests late, refuses or hangs; limits are lowered and
 /// raised, processes are killed and started again, the hour turns, and bursts of made-up keys come. Every interleaving
 /// and fault is the seed's, so a failing seed runs the same way again. <see cref="Run"/> returns what was violated.
 /// </summary>
@@ -31,6 +32,12 @@ internal sealed class CounterSimulation
     private readonly string[] _keys;
     private readonly long[] _limits;
     private readonly long[] _highestLimits;
+    private readonly long?[] _tokenLimits;
+    private readonly long[] _highestTokenLimits;
+
+    // Whether answers use at most what their requests reserved, as they do when every request has a completion cap: then no
+    // key's counted tokens may pass its limit.
+    private readonly bool _usageWithinReservation;
     private readonly List<string> _violations = [];
     private readonly Dictionary<(string Key, QuotaWindow Window), Tally> _tallies = [];
     private readonly bool _outages;
@@ -63,6 +70,9 @@ internal sealed class CounterSimulation
         _keys = [.. Enumerable.Range(0, 1 + _random.Next(4)).Select(index => ApiKeyHash.Of($"sk-simulated-{seed}-{index}"))];
         _limits = [.. _keys.Select(_ => LimitOfAKey())];
         _highestLimits = [.. _limits];
+        _tokenLimits = [.. _keys.Select(_ => TokenLimitOfAKey())];
+        _highestTokenLimits = [.. _tokenLimits.Select(limit => limit ?? 0)];
+        _usageWithinReservation = _random.Next(4) != 0;
         for (var i = 1 + _random.Next(3); i > 0; i--)
         {
             _processes.Add(NewProcess());
@@ -82,13 +92,15 @@ internal sealed class CounterSimulation
         }
 
         CheckAtQuiescence();
-        Load = (_tallies.Values.Sum(tally => tally.Admitted + tally.Uncounted + tally.Shed + tally.Refusals.Count), _processes.Sum(process => process.Store.Calls));
+        Load = (_tallies.Values.Sum(tally => tally.Admitted + tally.Uncounted + tally.Shed + tally.Refusals.Count + tally.TokenRefusals), _processes.Sum(process => process.Store.Calls));
         return _violations;
     }
 
     /// <summary>What the run was, for a failing seed's message.</summary>
     public string Describe() =>
         $"seed {_seed}: {_processes.Count} processes (restarts included), {_keys.Length} keys with limits {string.Join(", ", _highestLimits)}, " +
+        $"token limits {string.Join(", ", _tokenLimits.Select(limit => limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"))}" +
+        $"{(_usageWithinReservation ? string.Empty : " (usage past reservations)")}, " +
         $"faults {_faults}, outages {_outages}, {_scheduler.Steps} steps, {_table.AppliedWrites} writes applied, simulated {_time.Elapsed}";
 
     private Process NewProcess()
@@ -142,7 +154,9 @@ internal sealed class CounterSimulation
         var limit = _limits[key];
         var window = QuotaWindow.Containing(_time.GetUtcNow());
         var tally = TallyOf(keyId, window);
-        var acquiring = process.Limiter.AcquireAsync(keyId, (int)limit).AsTask();
+        var tokenLimit = _tokenLimits[key];
+        var reservation = tokenLimit is null ? 0 : _random.Next(0, 400);
+        var acquiring = process.Limiter.AcquireAsync(keyId, (int)limit, tokenLimit, reservation).AsTask();
         if (await Task.WhenAny(acquiring, process.Died.Task) != acquiring)
         {
             // The process died with the request: its client never learns whether it was counted.
@@ -152,7 +166,7 @@ internal sealed class CounterSimulation
 
         var lease = await acquiring;
         tally.Processes.Add(process.Id);
-        _trace?.Invoke($"{_time.Elapsed} p{process.Id} {Short(keyId)} limit {limit}: {lease.Decision} remaining {lease.Remaining}");
+        _trace?.Invoke($"{_time.Elapsed} p{process.Id} {Short(keyId)} limit {limit}, tokens {tokenLimit} reserving {reservation}: {lease.Decision} remaining {lease.Remaining}, tokens {lease.TokensRemaining}");
         switch (lease.Decision)
         {
             case QuotaDecision.Admitted:
@@ -169,10 +183,14 @@ internal sealed class CounterSimulation
                     return;
                 }
 
+                // A failed request got no answer; a sound one's usage was read, or not (charged its reservation).
                 var failed = _random.Next(3) == 0;
-                lease.Settle(failed ? new ProxyError(FailureKind.UpstreamError, 503, "failed", "type", null) : null);
-                _trace?.Invoke($"{_time.Elapsed} p{process.Id} {Short(keyId)} settled: {(failed ? "given back" : "kept")}");
+                long? used = failed || _random.Next(4) == 0 ? null : _random.Next(0, (_usageWithinReservation ? reservation : 2 * reservation) + 1);
+                lease.Settle(failed ? new ProxyError(FailureKind.UpstreamError, 503, "failed", "type", null) : null, used, answered: !failed);
+                var charged = tokenLimit is null ? 0 : used ?? (failed ? 0 : reservation);
+                _trace?.Invoke($"{_time.Elapsed} p{process.Id} {Short(keyId)} settled: {(failed ? "given back" : "kept")}, {charged} tokens charged");
                 tally.Refunded += failed ? 1 : 0;
+                tally.TokensCharged += charged;
                 break;
             case QuotaDecision.StoreUnavailable:
                 process.Uncounted[(keyId, window)] = process.Uncounted.GetValueOrDefault((keyId, window)) + 1;
@@ -181,6 +199,9 @@ internal sealed class CounterSimulation
             case QuotaDecision.Exhausted:
                 // Decided without the store (the circuit open) a refusal may rest on a count learnt any time before.
                 tally.Refusals.Add((_time.Elapsed, limit, process.Id, process.Circuit.IsOpen));
+                break;
+            case QuotaDecision.TokensExhausted:
+                tally.TokenRefusals++;
                 break;
             default:
                 tally.Shed++;
@@ -208,6 +229,12 @@ internal sealed class CounterSimulation
                     _limits[key] = LimitOfAKey();
                     _trace?.Invoke($"{_time.Elapsed} {Short(_keys[key])} limit now {_limits[key]}");
                     _highestLimits[key] = Math.Max(_highestLimits[key], _limits[key]);
+                    if (_tokenLimits[key] is not null)
+                    {
+                        _tokenLimits[key] = TokenLimitOfAKey() ?? _tokenLimits[key];
+                        _highestTokenLimits[key] = Math.Max(_highestTokenLimits[key], _tokenLimits[key]!.Value);
+                    }
+
                     break;
                 case 2:
                     var killed = _processes[_random.Next(_processes.Count)];
@@ -245,7 +272,8 @@ internal sealed class CounterSimulation
         foreach (var ((keyId, window), tally) in _tallies)
         {
             var address = CounterRowAddress.Of(_options.TablePrefix, window, keyId);
-            var stored = _table.CountsOf(address)?.Requests ?? 0;
+            var row = _table.CountsOf(address) ?? default;
+            var stored = row.Requests;
             var counted = tally.Admitted - tally.Refunded;
             var touchedByKilled = tally.Processes.Any(id => _processes[id].IsKilled);
             var limit = _highestLimits[Array.IndexOf(_keys, keyId)];
@@ -258,6 +286,7 @@ internal sealed class CounterSimulation
                 Violation($"{Short(keyId)} {window.Id}: stored {stored}, counted outcomes {counted} ({tally.Admitted} admitted, {tally.Refunded} given back): a refund lost, or a unit counted for a request never admitted.");
             }
 
+            CheckTokens(keyId, window, tally, row, touchedByKilled);
             if (counted > limit)
             {
                 Violation($"{Short(keyId)} {window.Id}: {counted} counted outcomes against a limit of at most {limit}.");
@@ -290,6 +319,33 @@ internal sealed class CounterSimulation
             }
         }
     }
+
+    /// <summary>
+    /// A key's tokens at quiescence: what the row charged is what the answers' usage charged, nothing is left reserved, and
+    /// when no answer used more than its request reserved, what is charged is within the highest token limit the key had.
+    /// A process killed with requests in flight leaves their reservations, and may have written settles its clients never
+    /// saw: only the bound is checked then.
+    /// </summary>
+    private void CheckTokens(string keyId, QuotaWindow window, Tally tally, CounterUnits row, bool touchedByKilled)
+    {
+        var tokenLimit = _highestTokenLimits[Array.IndexOf(_keys, keyId)];
+        if (row.Tokens < 0 || row.Reserved < 0)
+        {
+            Violation($"{Short(keyId)} {window.Id}: the row holds {row.Tokens} tokens charged and {row.Reserved} reserved: a settle written twice, or a reservation never written.");
+        }
+        else if (!touchedByKilled && (row.Tokens != tally.TokensCharged || row.Reserved != 0))
+        {
+            Violation($"{Short(keyId)} {window.Id}: the row holds {row.Tokens} tokens charged and {row.Reserved} reserved, the answers charged {tally.TokensCharged}: a settle lost or written twice, or a reservation never settled.");
+        }
+
+        if (_usageWithinReservation && _tokenLimits[Array.IndexOf(_keys, keyId)] is not null && Math.Min(row.Tokens, tally.TokensCharged) > tokenLimit)
+        {
+            Violation($"{Short(keyId)} {window.Id}: {Math.Min(row.Tokens, tally.TokensCharged)} tokens charged against a token limit of at most {tokenLimit}, every answer within its reservation.");
+        }
+    }
+
+    /// <summary>Half the keys have none; the others a few answers' worth, or many.</summary>
+    private long? TokenLimitOfAKey() => _random.Next(2) == 0 ? null : _random.Next(4) == 0 ? 50_000 + _random.Next(50_000) : _random.Next(0, 3_000);
 
     /// <summary>Mostly a free tier's few requests; now and then a limit large enough for a busy key to be counted ahead of demand.</summary>
     private long LimitOfAKey() => _random.Next(4) == 0 ? KeyCounter.ReserveFloor + _random.Next(2_000) : _random.Next(0, 25);
@@ -331,6 +387,10 @@ internal sealed class CounterSimulation
         public long Admitted { get; set; }
 
         public long Refunded { get; set; }
+
+        public long TokensCharged { get; set; }
+
+        public long TokenRefusals { get; set; }
 
         public long Uncounted { get; set; }
 
