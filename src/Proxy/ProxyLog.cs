@@ -22,6 +22,10 @@ internal static partial class ProxyLog
         Message = "Closed the longest-idle client connection to keep at most {MaxIdle} idle; {Closed} closed so far")]
     public static partial void IdleConnectionsClosed(ILogger logger, int maxIdle, long closed);
 
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Error,
+        Message = "Request {RequestId}: the proxy's {Step} step failed and was left out; the answer and the request's other bookkeeping went ahead")]
+    public static partial void BookkeepingFault(ILogger logger, string requestId, string step);
+
     [LoggerMessage(EventId = 1201, Level = LogLevel.Warning,
         Message = "Request {RequestId} got 502: upstream {UpstreamHost} failed with {ErrorClass} (forwarding stage {Stage})")]
     public static partial void UpstreamUnreachable(ILogger logger, string requestId, string upstreamHost, ForwarderError stage, string errorClass);

@@ -31,8 +31,6 @@ public sealed class ProxyRequestHandler
     private readonly QuotaLimiter _quota;
     private readonly UpstreamForwarder _forwarder;
     private readonly ErrorResponseWriter _errorWriter;
-    private readonly FailureReporter _failures;
-    private readonly FailureRecordFactory _records;
     private readonly AccessLogWriter _accessLog;
     private readonly UsageLedger _usage;
     private readonly ProxyMetrics _metrics;
@@ -46,6 +44,7 @@ public sealed class ProxyRequestHandler
     private readonly Func<object, Task> _writeResponseHeaders;
     private readonly HealthEndpoint _health;
     private readonly QuotaEndpoint _quotaEndpoint;
+    private readonly RequestBookkeeping _bookkeeping;
 
     internal ProxyRequestHandler(
         RequestTargetPolicy targetPolicy,
@@ -54,8 +53,6 @@ public sealed class ProxyRequestHandler
         QuotaLimiter quota,
         UpstreamForwarder forwarder,
         ErrorResponseWriter errorWriter,
-        FailureReporter failures,
-        FailureRecordFactory records,
         AccessLogWriter accessLog,
         UsageLedger usage,
         ProxyMetrics metrics,
@@ -66,7 +63,8 @@ public sealed class ProxyRequestHandler
         IOptions<FunctionsHostOptions> hostOptions,
         ILogger<ProxyRequestHandler> logger,
         HealthEndpoint health,
-        QuotaEndpoint quotaEndpoint)
+        QuotaEndpoint quotaEndpoint,
+        RequestBookkeeping bookkeeping)
     {
         _targetPolicy = targetPolicy;
         _crossOrigin = crossOrigin;
@@ -74,8 +72,6 @@ public sealed class ProxyRequestHandler
         _quota = quota;
         _forwarder = forwarder;
         _errorWriter = errorWriter;
-        _failures = failures;
-        _records = records;
         _accessLog = accessLog;
         _usage = usage;
         _metrics = metrics;
@@ -89,6 +85,7 @@ public sealed class ProxyRequestHandler
         _writeResponseHeaders = WriteResponseHeaders;
         _health = health;
         _quotaEndpoint = quotaEndpoint;
+        _bookkeeping = bookkeeping;
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -160,7 +157,7 @@ public sealed class ProxyRequestHandler
                 // Admitted uncounted (fail-open): reported once the status it got is known; a client that left gets its 499,
                 // not the 400 the forwarder leaves on a response nobody reads.
                 var status = error?.Kind == FailureKind.ClientAborted ? error.StatusCode : context.Response.StatusCode;
-                _failures.Report(_records.Create(context, ErrorCatalog.QuotaStoreUnavailable(status)));
+                _errorWriter.Report(context, request, ErrorCatalog.QuotaStoreUnavailable(status));
             }
         }
         catch (Exception exception)
@@ -183,10 +180,11 @@ public sealed class ProxyRequestHandler
         finally
         {
             // Every request the handler saw, once its answer is written; before the response's disposables run, so the
-            // body's first bytes are still there to name the model.
-            _accessLog.Write(context, request);
-            _usage.Record(context, request);
-            RecordOutcome(context, request, activity);
+            // body's first bytes are still there to name the model. Each step is done whatever the others did.
+            _bookkeeping.Run(BookkeepingStep.AccessLine, request, (handler: this, context, request), static state => state.handler._accessLog.Write(state.context, state.request));
+            _bookkeeping.Run(BookkeepingStep.Usage, request, (handler: this, context, request), static state => state.handler._usage.Record(state.context, state.request));
+            _bookkeeping.Run(BookkeepingStep.Metrics, request, (handler: this, context, request, activity),
+                static state => state.handler.RecordOutcome(state.context, state.request, state.activity));
         }
     }
 
@@ -278,8 +276,9 @@ public sealed class ProxyRequestHandler
     /// Settles the request's quota once its outcome is known. An answer the upstream began (2xx) whose usage was not read
     /// is charged its whole reservation: it may have produced tokens nobody read.
     /// </summary>
-    private static void Settle(ProxyRequestFeature request) =>
-        request.QuotaLease?.Settle(request.Error, request.TokensUsed, request.UpstreamStatusCode is >= StatusCodes.Status200OK and < StatusCodes.Status300MultipleChoices);
+    private void Settle(ProxyRequestFeature request) =>
+        _bookkeeping.Run(BookkeepingStep.Refund, request, request, static request =>
+            request.QuotaLease?.Settle(request.Error, request.TokensUsed, request.UpstreamStatusCode is >= StatusCodes.Status200OK and < StatusCodes.Status300MultipleChoices));
 
     /// <summary>
     /// The status as the client got it, as the access line and the record have it; a 200 stream that carried an error event is

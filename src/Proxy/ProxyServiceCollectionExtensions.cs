@@ -15,6 +15,7 @@ using Proxy.Forwarding;
 using Proxy.Health;
 using Proxy.Hosting;
 using Proxy.Quota;
+using Proxy.Requests;
 using Proxy.Storage;
 using Proxy.Telemetry;
 using Proxy.Tiers;
@@ -76,6 +77,7 @@ public static class ProxyServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TokenOptions>, TokenOptionsValidator>());
         services.TryAddSingleton<TokenMeter>();
         services.AddHostedService<StartupSummary>();
+        services.TryAddSingleton<RequestBookkeeping>();
         services.TryAddSingleton<ErrorResponseWriter>();
         services.AddOptions<AccessLogOptions>().Bind(configuration.GetSection(AccessLogOptions.SectionName)).ValidateOnStart();
         services.TryAddSingleton<AccessLogWriter>();
@@ -97,8 +99,6 @@ public static class ProxyServiceCollectionExtensions
             provider.GetRequiredService<QuotaLimiter>(),
             provider.GetRequiredService<UpstreamForwarder>(),
             provider.GetRequiredService<ErrorResponseWriter>(),
-            provider.GetRequiredService<FailureReporter>(),
-            provider.GetRequiredService<FailureRecordFactory>(),
             provider.GetRequiredService<AccessLogWriter>(),
             provider.GetRequiredService<UsageLedger>(),
             provider.GetRequiredService<ProxyMetrics>(),
@@ -109,7 +109,8 @@ public static class ProxyServiceCollectionExtensions
             provider.GetRequiredService<IOptions<FunctionsHostOptions>>(),
             provider.GetRequiredService<ILogger<ProxyRequestHandler>>(),
             provider.GetRequiredService<HealthEndpoint>(),
-            provider.GetRequiredService<QuotaEndpoint>()));
+            provider.GetRequiredService<QuotaEndpoint>(),
+            provider.GetRequiredService<RequestBookkeeping>()));
 
         // YARP logs forwarding failures with their exceptions, whose messages can name hosts and carry
         // request details.

@@ -12,7 +12,7 @@ namespace Proxy.Errors;
 /// The one place that answers a failure: it reports it, then writes the documented error body (or, when the
 /// response has already started, breaks the connection).
 /// </summary>
-internal sealed class ErrorResponseWriter(TimeProvider timeProvider, FailureReporter reporter, FailureRecordFactory records)
+internal sealed class ErrorResponseWriter(TimeProvider timeProvider, FailureReporter reporter, FailureRecordFactory records, RequestBookkeeping bookkeeping)
 {
     private static readonly JsonTypeInfo<ErrorBody> s_bodyType = ErrorJsonContext.CreateBodyTypeInfo();
 
@@ -23,7 +23,7 @@ internal sealed class ErrorResponseWriter(TimeProvider timeProvider, FailureRepo
         feature.Error = error;
         if (error.Kind == FailureKind.ClientAborted || context.Response.HasStarted)
         {
-            reporter.Report(records.Create(context, error));
+            Report(context, feature, error);
             if (error.Kind == FailureKind.ClientAborted)
             {
                 return;
@@ -43,7 +43,7 @@ internal sealed class ErrorResponseWriter(TimeProvider timeProvider, FailureRepo
             new ErrorBodyDetail(error.Message, error.Type, error.Code));
         var bytes = JsonSerializer.SerializeToUtf8Bytes(body, s_bodyType);
         feature.ResponseBytes = bytes.Length;
-        reporter.Report(records.Create(context, error));
+        Report(context, feature, error);
 
         var response = context.Response;
         response.StatusCode = error.StatusCode;
@@ -59,6 +59,11 @@ internal sealed class ErrorResponseWriter(TimeProvider timeProvider, FailureRepo
             context.Abort();
         }
     }
+
+    /// <summary>The failure's record, made and queued on its own: a fault in it never keeps the client from its answer.</summary>
+    public void Report(HttpContext context, ProxyRequestFeature feature, ProxyError error) =>
+        bookkeeping.Run(BookkeepingStep.FailureRecord, feature, (context, error, reporter, records),
+            static state => state.reporter.Report(state.records.Create(state.context, state.error)));
 
     /// <summary>UTC, ISO 8601 with milliseconds and <c>Z</c>, as the AI/ML API writes it.</summary>
     internal static string FormatTimestamp(DateTimeOffset time) =>

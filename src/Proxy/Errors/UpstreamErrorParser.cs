@@ -101,11 +101,11 @@ public static class UpstreamErrorParser
 
         var text = value.ValueKind switch
         {
-            JsonValueKind.String => value.GetString(),
+            JsonValueKind.String => JsonStringText.Of(value),
             JsonValueKind.Number => value.GetRawText(),
             JsonValueKind.Array => string.Join("; ", value.EnumerateArray()
                 .Where(item => item.ValueKind == JsonValueKind.String)
-                .Select(item => item.GetString())),
+                .Select(JsonStringText.Of)),
             _ => null,
         };
         return string.IsNullOrWhiteSpace(text) ? null : text;

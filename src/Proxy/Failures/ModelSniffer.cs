@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Proxy.Errors;
 
 namespace Proxy.Failures;
 
@@ -27,7 +28,7 @@ internal static class ModelSniffer
                         return null;
                     }
 
-                    var model = reader.GetString();
+                    var model = JsonStringText.Of(ref reader);
                     return model is { Length: > 0 and <= MaxModelLength } ? model : null;
                 }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Compression;
 using System.IO.Pipelines;
 using System.Text.Json;
+using Proxy.Errors;
 using Proxy.Forwarding;
 using Proxy.Usage;
 
@@ -256,8 +257,8 @@ internal sealed class SseErrorDetectingStream : WatchedResponseBody
             // The caller bounds and redacts the message before it goes into a record.
             message = error.ValueKind switch
             {
-                JsonValueKind.Object when error.TryGetProperty("message", out var inner) && inner.ValueKind == JsonValueKind.String => inner.GetString(),
-                JsonValueKind.String => error.GetString(),
+                JsonValueKind.Object when error.TryGetProperty("message", out var inner) && inner.ValueKind == JsonValueKind.String => JsonStringText.Of(inner),
+                JsonValueKind.String => JsonStringText.Of(error),
                 _ => null,
             };
             return true;

@@ -17,7 +17,7 @@ namespace Proxy.Forwarding;
 /// and every upstream error answered in the documented shape instead of copied.
 /// </summary>
 internal sealed class ProxyTransformer(
-    IOptions<UpstreamOptions> upstreamOptions, ErrorResponseWriter errorWriter, FailureReporter failures, FailureRecordFactory records,
+    IOptions<UpstreamOptions> upstreamOptions, ErrorResponseWriter errorWriter,
     ProxyMetrics metrics, TimeProvider timeProvider) : HttpTransformer
 {
     // Upstream error headers worth keeping: how long to wait, and whether to retry at all.
@@ -233,7 +233,7 @@ internal sealed class ProxyTransformer(
             request.ResponseBytes = watcher!.BytesWritten;
             request.StreamFailed = true;
             var bounded = UpstreamText.ForJson(message, UpstreamErrorParser.MaxMessageLength, redactor);
-            failures.Report(records.Create(httpContext, ErrorCatalog.StreamError(bounded)));
+            errorWriter.Report(httpContext, request, ErrorCatalog.StreamError(bounded));
         }, usage => (request.PromptTokens, request.CompletionTokens) = (usage.PromptTokens, usage.CompletionTokens));
         httpContext.Response.Body = watcher;
         httpContext.Response.RegisterForDisposeAsync(watcher);

@@ -24,6 +24,9 @@ internal static class MetricTagValues
     /// <summary>The proxy's own attribute: what the quota answered.</summary>
     public const string QuotaDecision = "proxy.quota.decision";
 
+    /// <summary>The step of a request's bookkeeping that failed: failure_record, refund, usage, access_line or metrics.</summary>
+    public const string BookkeepingStep = "proxy.bookkeeping.step";
+
     // Every status an HTTP response can have, 499 (a client that left) included.
     private static readonly object[] s_statusCodes = Enumerable.Range(0, 600).Select(code => (object)code).ToArray();
 

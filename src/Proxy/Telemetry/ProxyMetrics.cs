@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Proxy.Errors;
 using Proxy.Failures;
 using Proxy.Quota;
+using Proxy.Requests;
 using Proxy.Storage;
 
 namespace Proxy.Telemetry;
@@ -27,6 +28,7 @@ public sealed class ProxyMetrics
     private readonly Histogram<double> _upstreamDuration;
     private readonly Histogram<double> _upstreamFirstByte;
     private readonly Counter<long> _tokens;
+    private readonly Counter<long> _bookkeepingFaults;
 
     public ProxyMetrics(IMeterFactory meterFactory, FailureReporter failures, TableStoreCircuit circuit)
     {
@@ -43,6 +45,8 @@ public sealed class ProxyMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_firstByteBuckets });
         _tokens = meter.CreateCounter<long>("proxy.tokens", "{token}",
             "Tokens the upstream reported in its answers' usage, by gen_ai.token.type (input: prompt, output: completion).");
+        _bookkeepingFaults = meter.CreateCounter<long>("proxy.bookkeeping.faults", "{fault}",
+            "Steps of a request's bookkeeping (proxy.bookkeeping.step) that failed inside the proxy and were left out; the answer and the other steps went ahead.");
         meter.CreateObservableGauge("proxy.failures.buffered", () => failures.Pending, "{record}",
             "Failure records in memory, waiting to be put on the queue.");
         meter.CreateObservableCounter("proxy.failures.dropped", () => failures.Dropped, "{record}",
@@ -81,6 +85,9 @@ public sealed class ProxyMetrics
             _tokens.Add(completionTokens.Value, new KeyValuePair<string, object?>(MetricTagValues.TokenType, MetricTagValues.OutputTokens));
         }
     }
+
+    internal void BookkeepingFaulted(BookkeepingStep step) =>
+        _bookkeepingFaults.Add(1, new KeyValuePair<string, object?>(MetricTagValues.BookkeepingStep, BookkeepingStepNames.Of(step)));
 
     internal void QuotaDecided(QuotaDecision decision) =>
         _quotaDecisions.Add(1, new KeyValuePair<string, object?>(MetricTagValues.QuotaDecision, MetricTagValues.Decision(decision)));

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Proxy.Errors;
+using Proxy.Tests.Infrastructure;
 
 namespace Proxy.Tests.Errors;
 
@@ -98,5 +99,21 @@ public sealed class UpstreamErrorParserTests
 
         Assert.Equal(UpstreamErrorParser.MaxTypeLength, details.Type!.Length);
         Assert.Equal(UpstreamErrorParser.MaxCodeLength, details.Code!.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(MalformedJson.Cases), MemberType = typeof(MalformedJson))]
+    public void MalformedBytes_AreData_AndTheMessageIsText(string malformed)
+    {
+        var strict = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        foreach (var path in new[] { new[] { "error", "message" }, ["error", "code"], ["message"], ["detail"] })
+        {
+            var details = UpstreamErrorParser.Parse(MalformedJson.At(malformed, path));
+
+            // Text that cannot be encoded would fail the error body's and the record's serialization later.
+            _ = strict.GetByteCount(details.Message ?? "");
+            _ = strict.GetByteCount(details.Code ?? "");
+            _ = strict.GetByteCount(details.RequestId ?? "");
+        }
     }
 }

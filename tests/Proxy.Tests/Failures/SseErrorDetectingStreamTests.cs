@@ -1,5 +1,6 @@
 using System.Text;
 using Proxy.Failures;
+using Proxy.Tests.Infrastructure;
 using Proxy.Usage;
 
 namespace Proxy.Tests.Failures;
@@ -64,5 +65,30 @@ public sealed class SseErrorDetectingStreamTests
 
         Assert.Equal(stream, Encoding.UTF8.GetString(inner.ToArray()));
         return (errors, usage);
+    }
+
+    [Theory]
+    [MemberData(nameof(MalformedJson.Cases), MemberType = typeof(MalformedJson))]
+    public async Task MalformedBytes_PassUnchanged_AndAreData(string malformed)
+    {
+        var bytes = new List<byte>();
+        foreach (var path in new[] { new[] { "error" }, ["error", "message"], ["usage", "prompt_tokens"], ["response", "usage"] })
+        {
+            bytes.AddRange("data: "u8.ToArray());
+            bytes.AddRange(MalformedJson.At(malformed, path));
+            bytes.AddRange("\n\n"u8.ToArray());
+        }
+
+        var errors = new List<string?>();
+        using var inner = new MemoryStream();
+        await using (var watcher = new SseErrorDetectingStream(inner, null, errors.Add, usage => Assert.True(usage.PromptTokens >= 0, $"{usage}")))
+        {
+            await watcher.WriteAsync(bytes.ToArray());
+            await watcher.CompleteAsync();
+        }
+
+        Assert.Equal(bytes.ToArray(), inner.ToArray());
+        var strict = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        Assert.All(errors, error => strict.GetByteCount(error ?? ""));
     }
 }

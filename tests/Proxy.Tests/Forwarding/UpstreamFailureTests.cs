@@ -74,6 +74,37 @@ public abstract class UpstreamFailureTests(ProxyFixture fixture)
         Assert.Equal(503, record.UpstreamStatusCode);
     }
 
+    /// <summary>A model that is not valid text: a lone surrogate escaped, and bytes that are not UTF-8.</summary>
+    public static TheoryData<string, string> MalformedModels => new()
+    {
+        { "{\"model\":\"\\ud800\",\"messages\":[]}", "\\ud800" },
+        { "{\"model\":\"\u00ff\u00fe-x\",\"messages\":[]}", "\uFFFD\uFFFD-x" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedModels))]
+    public async Task UpstreamFailureOfARequestWhoseModelIsNotValidText_GetsItsAnswerRecordRefundAndAccessLine(string body, string recordedModel)
+    {
+        await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress, ("Proxy__Quota__FreeRequestsPerHour", "50"));
+        using var client = ProxyFixture.ClientFor(proxy, withKey: false);
+        client.DefaultRequestHeaders.Authorization = new("Bearer", "sk-odd-model-" + Guid.NewGuid().ToString("N"));
+        const string path = "/v1/errors/aimlapi/503";
+
+        // Latin-1 puts the two characters on the wire as the bytes 0xFF 0xFE, which are not UTF-8.
+        using var content = new ByteArrayContent(System.Text.Encoding.Latin1.GetBytes(body)) { Headers = { ContentType = new("application/json") } };
+        using var response = await client.PostAsync(path, content);
+        using var next = await client.GetAsync("/v1/echo");
+
+        await ErrorBodyAssert.MatchesAsync(response, 503, path, "");
+        var requestId = Assert.Single(response.Headers.GetValues("x-request-id"));
+        var record = await fixture.Failures.WaitForAsync(requestId);
+        Assert.Equal(("upstream_error", recordedModel), (record.Kind, record.Model));
+        Assert.Equal("49", Assert.Single(next.Headers.GetValues("X-RateLimit-Remaining")));
+        await LogLines.WaitForAccessLineAsync(proxy, requestId);
+        Assert.True(proxy.Kind == ProxyHostKind.Functions || LogLines.Find(proxy, "[1200]", requestId) is not null, "the failed request's access line");
+        Assert.DoesNotContain(proxy.Output, line => line.Contains("Exception", StringComparison.Ordinal) || line.Contains(" at Proxy.", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task UpstreamResetsMidResponse_BreaksTheClientConnectionInsteadOfEndingCleanly()
     {

@@ -14,6 +14,10 @@ public sealed class InProcessFixture() : ProxyFixture(ProxyHostKind.InProcess)
     internal override async Task<ProxyProcess> StartProxyWithTestClockAsync(Uri upstream, params (string Name, string Value)[] extra) =>
         Track(await InProcessProxy.StartAsync(SettingsFor(upstream, extra), new FakeTimeProvider(DateTimeOffset.UtcNow)));
 
+    /// <summary>A proxy with the services <paramref name="replace"/> puts in place of its own.</summary>
+    internal async Task<InProcessProxy> StartProxyWithServicesAsync(Uri upstream, Action<IServiceCollection> replace, params (string Name, string Value)[] extra) =>
+        Track(await InProcessProxy.StartAsync(SettingsFor(upstream, extra), replace: replace));
+
     internal override Task WaitUntilHandlingAsync(ProxyProcess proxy, string path) => ((InProcessProxy)proxy).WaitForRequestAsync(path);
 
     /// <summary>Moves the proxy's clock past the interval, which starts its read of both tables, and waits for that read.</summary>

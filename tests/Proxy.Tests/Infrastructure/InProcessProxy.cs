@@ -43,9 +43,10 @@ internal sealed class InProcessProxy : ProxyProcess
 
     /// <summary>
     /// Starts the application with <paramref name="settings"/>, named as environment variables (<c>Proxy__Quota__…</c>),
-    /// on <paramref name="clock"/> when one is given.
+    /// on <paramref name="clock"/> when one is given, with the services <paramref name="replace"/> puts in.
     /// </summary>
-    public static async Task<InProcessProxy> StartAsync(IReadOnlyDictionary<string, string> settings, FakeTimeProvider? clock = null)
+    public static async Task<InProcessProxy> StartAsync(
+        IReadOnlyDictionary<string, string> settings, FakeTimeProvider? clock = null, Action<IServiceCollection>? replace = null)
     {
         var output = new ConcurrentQueue<string>();
         var starts = new RequestStartRecorder();
@@ -56,6 +57,8 @@ internal sealed class InProcessProxy : ProxyProcess
             {
                 services.AddSingleton<TimeProvider>(clock);
             }
+
+            replace?.Invoke(services);
         });
         try
         {

@@ -44,9 +44,6 @@ public abstract class MeteredProxySpec(ProxyFixture fixture) : IAsyncLifetime
             ("Proxy__Quota__FreeRequestsPerHour", string.Empty),
             ("Proxy__Quota__FreeTokensPerHour", Limit.ToString(CultureInfo.InvariantCulture)),
             ("Proxy__Quota__FreeDefaultMaxTokens", DefaultCap.ToString(CultureInfo.InvariantCulture)),
-
-            // A store slow to warm up on a busy machine must not admit a request uncounted: this spec is about the count.
-            ("Proxy__Quota__StoreTimeout", "00:00:15"),
             .. settings,
         ]);
 

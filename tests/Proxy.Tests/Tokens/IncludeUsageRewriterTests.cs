@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Proxy.Tests.Infrastructure;
 using Proxy.Tokens;
 
 namespace Proxy.Tests.Tokens;
@@ -41,5 +42,18 @@ public sealed class IncludeUsageRewriterTests
 
         Assert.False(IncludeUsageRewriter.TryRewrite(Encoding.UTF8.GetBytes(body), output));
         Assert.Equal(0, output.WrittenCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(MalformedJson.Cases), MemberType = typeof(MalformedJson))]
+    public void MalformedBytes_AreData(string malformed)
+    {
+        foreach (var path in new[] { new[] { "stream_options" }, ["stream_options", "include_usage"], ["stream"] })
+        {
+            var output = new ArrayBufferWriter<byte>();
+            var rewritten = IncludeUsageRewriter.TryRewrite(MalformedJson.At(malformed, path), output);
+
+            Assert.True(rewritten || output.WrittenCount == 0, "a body not rewritten is left to be forwarded as it came");
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Proxy.Tests.Infrastructure;
 using Proxy.Tokens;
 
 namespace Proxy.Tests.Tokens;
@@ -94,4 +95,17 @@ public sealed class TokenRequestFieldsTests
     }
 
     private static TokenRequestFields Read(string json) => TokenRequestFields.Read(Encoding.UTF8.GetBytes(json));
+
+    [Theory]
+    [MemberData(nameof(MalformedJson.Cases), MemberType = typeof(MalformedJson))]
+    public void MalformedBytes_AreData_NeverANegativeBound(string malformed)
+    {
+        foreach (var path in new[] { new[] { "max_tokens" }, ["messages"], ["stream_options", "include_usage"], ["n"] })
+        {
+            var fields = TokenRequestFields.Read(MalformedJson.At(malformed, path));
+
+            Assert.True(fields.CompletionCap is null or >= 0, $"cap {fields.CompletionCap}");
+            Assert.True(fields.TextBytes >= 0, $"text {fields.TextBytes}");
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Proxy.Tests.Infrastructure;
 using Proxy.Tokens;
 
 namespace Proxy.Tests.Tokens;
@@ -81,5 +82,28 @@ public sealed class UnrequestedUsageFilterTests
         await filter.CompleteAsync();
         Assert.Equal(inner.Length, filter.BytesWritten);
         return Encoding.UTF8.GetString(inner.ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(MalformedJson.Cases), MemberType = typeof(MalformedJson))]
+    public async Task MalformedBytes_AreData_AndTheEventsAfterThemPass(string malformed)
+    {
+        var bytes = new List<byte>();
+        foreach (var path in new[] { new[] { "usage" }, ["choices"], ["usage", "prompt_tokens"] })
+        {
+            bytes.AddRange("data: "u8.ToArray());
+            bytes.AddRange(MalformedJson.At(malformed, path));
+            bytes.AddRange("\n\n"u8.ToArray());
+        }
+
+        bytes.AddRange(Encoding.UTF8.GetBytes(Events("\n", Chunk + "}", "[DONE]")));
+        using var inner = new MemoryStream();
+        await using (var filter = new UnrequestedUsageFilter(inner))
+        {
+            await filter.WriteAsync(bytes.ToArray());
+            await filter.CompleteAsync();
+        }
+
+        Assert.EndsWith(Events("\n", Chunk + "}", "[DONE]"), Encoding.UTF8.GetString(inner.ToArray()), StringComparison.Ordinal);
     }
 }

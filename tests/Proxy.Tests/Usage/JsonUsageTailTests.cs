@@ -1,4 +1,5 @@
 using System.Text;
+using Proxy.Tests.Infrastructure;
 using Proxy.Usage;
 
 namespace Proxy.Tests.Usage;
@@ -114,4 +115,21 @@ public sealed class JsonUsageTailTests
     [InlineData("{\"usage\":{\"prompt_tokens\":3,\"completion_tok")]
     public void TextWithoutAWholeUsageObject_IsNoUsage(string json) =>
         Assert.False(TokenUsage.TryFind(Encoding.UTF8.GetBytes(json), out _));
+
+    [Theory]
+    [MemberData(nameof(MalformedJson.Cases), MemberType = typeof(MalformedJson))]
+    public async Task MalformedBytes_PassUnchanged_AndAreData(string malformed)
+    {
+        var body = MalformedJson.At(malformed, "usage", "completion_tokens");
+        using var client = new MemoryStream();
+        await using var tail = new JsonUsageTail(client);
+
+        await tail.WriteAsync(body);
+
+        Assert.Equal(body, client.ToArray());
+        if (tail.TryReadUsage(out var usage))
+        {
+            Assert.True(usage.PromptTokens >= 0 && usage.CompletionTokens >= 0, $"{usage}");
+        }
+    }
 }

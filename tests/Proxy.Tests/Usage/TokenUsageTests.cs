@@ -1,4 +1,5 @@
 using System.Text;
+using Proxy.Tests.Infrastructure;
 using Proxy.Usage;
 
 namespace Proxy.Tests.Usage;
@@ -45,4 +46,17 @@ public sealed class TokenUsageTests
     [InlineData("{\"usage\":{\"type\":\"duration\",\"seconds\":12}}")]
     public void CountsThatAreNotWholeNumbers_AreNoUsage(string json) =>
         Assert.False(TokenUsage.TryFind(Encoding.UTF8.GetBytes(json), out _));
+
+    [Theory]
+    [MemberData(nameof(MalformedJson.Cases), MemberType = typeof(MalformedJson))]
+    public void MalformedBytes_AreData_NeverANegativeCount(string malformed)
+    {
+        foreach (var body in new[] { MalformedJson.At(malformed, "usage"), MalformedJson.At(malformed, "usage", "prompt_tokens") })
+        {
+            if (TokenUsage.TryFind(body, out var usage))
+            {
+                Assert.True(usage.PromptTokens >= 0 && usage.CompletionTokens >= 0, $"{usage}");
+            }
+        }
+    }
 }
