@@ -15,10 +15,19 @@ public sealed class ConnectionOptions
     public int MaxConnections { get; set; } = 8000;
 
     /// <summary>
-    /// Open connections without a request in progress at most (fresh ones included): beyond, the one idle the longest is
-    /// closed, so that connections opened and left idle cannot crowd out clients that send requests.
+    /// Open connections without a request in progress at most (new ones included): beyond, one is closed (the oldest new
+    /// one past <see cref="FirstRequestGracePeriod"/>, else the longest idle of those kept alive, else the oldest new one),
+    /// so that connections opened and left idle cannot crowd out clients that send requests.
     /// </summary>
     public int MaxIdleConnections { get; set; } = 1000;
+
+    /// <summary>
+    /// How long a new connection has for its first request (and a TLS handshake before it) before the idle limit may
+    /// choose it over connections kept alive after a request. A client sends its first request at once; one that sends
+    /// none keeps the connection only until <see cref="KeepAliveTimeout"/>, or, under the idle limit, until it is the
+    /// oldest past this period.
+    /// </summary>
+    public TimeSpan FirstRequestGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a connection may stay open without a request (Kestrel's default is 130 seconds).</summary>
     public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(75);
