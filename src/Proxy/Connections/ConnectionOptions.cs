@@ -16,16 +16,17 @@ public sealed class ConnectionOptions
 
     /// <summary>
     /// Open connections without a request in progress at most (new ones included): beyond, one is closed (the oldest new
-    /// one past <see cref="FirstRequestGracePeriod"/>, else the longest idle of those kept alive, else the oldest new one),
-    /// so that connections opened and left idle cannot crowd out clients that send requests.
+    /// one past <see cref="FirstRequestGracePeriod"/>; else, while new ones hold more than half of this, the oldest new
+    /// one; else the longest idle of those kept alive, gracefully), so that connections opened and left idle cannot crowd
+    /// out clients that send requests.
     /// </summary>
     public int MaxIdleConnections { get; set; } = 1000;
 
     /// <summary>
-    /// How long a new connection has for its first request (and a TLS handshake before it) before the idle limit may
-    /// choose it over connections kept alive after a request. A client sends its first request at once; one that sends
-    /// none keeps the connection only until <see cref="KeepAliveTimeout"/>, or, under the idle limit, until it is the
-    /// oldest past this period.
+    /// How long a new connection has for its first request (and a TLS handshake before it) before the idle limit closes it
+    /// ahead of every other idle connection. A client sends its first request at once; one that sends none keeps the
+    /// connection at most until <see cref="KeepAliveTimeout"/>, and under the idle limit only until it is the oldest past
+    /// this period.
     /// </summary>
     public TimeSpan FirstRequestGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 

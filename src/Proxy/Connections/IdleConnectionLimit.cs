@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -9,16 +10,15 @@ namespace Proxy.Connections;
 /// closing one when another becomes idle beyond that. Kestrel's own connection limit alone would let connections that are
 /// opened and never used fill every slot, and then refuse the clients that send requests. Which one is closed:
 /// <list type="number">
-/// <item>the oldest of those that have not started a first request within
-/// <see cref="ConnectionOptions.FirstRequestGracePeriod"/> of being accepted: they had their chance, and a flood of them
-/// must not close the kept-alive connections of the clients that use them;</item>
-/// <item>else the one idle the longest of those kept alive after a request: however many of those a client holds, a new
-/// client's connection takes the place of one of them, and is answered;</item>
-/// <item>else, when every idle connection is new and within its grace period (connections accepted faster than the limit
-/// per grace period), the oldest of them.</item>
+/// <item>the oldest of the new connections that have not started a first request within
+/// <see cref="ConnectionOptions.FirstRequestGracePeriod"/> of being accepted: they had their chance;</item>
+/// <item>else, while new connections hold more than half the limit (a flood of them), the oldest new one: a flood must not
+/// close the kept-alive connections of the clients that use them, whose reconnections would then have to compete with it;</item>
+/// <item>else the one idle the longest of those kept alive after a request, and gracefully: however many of those a client
+/// holds, a new client's connection takes the place of one of them and is answered.</item>
 /// </list>
 /// So a connection is never closed as it is accepted, and a new one is closed before its first request starts only when
-/// its grace period has passed, or when the limit's worth of connections accepted after it are all idle and new too.
+/// its grace period has passed, or when half the limit's worth of connections accepted after it are idle and new too.
 /// </summary>
 internal sealed class IdleConnectionLimit(IOptions<ConnectionOptions> options, TimeProvider time, ILogger<IdleConnectionLimit> logger)
 {
@@ -27,6 +27,7 @@ internal sealed class IdleConnectionLimit(IOptions<ConnectionOptions> options, T
     private readonly LinkedList<AcceptedConnection> _keptAlive = new();
     private readonly int _maxIdle = options.Value.MaxIdleConnections;
     private readonly TimeSpan _gracePeriod = options.Value.FirstRequestGracePeriod;
+    private readonly int _newShare = Math.Max(1, options.Value.MaxIdleConnections / 2);
     private long _closed;
 
     /// <summary>A new connection: idle, and in its grace period, until its first request starts.</summary>
@@ -52,6 +53,7 @@ internal sealed class IdleConnectionLimit(IOptions<ConnectionOptions> options, T
     private void BecameIdle(LinkedListNode<AcceptedConnection> connection, LinkedList<AcceptedConnection> idle)
     {
         ConnectionContext? closing = null;
+        var keptAlive = false;
         lock (_gate)
         {
             if (connection.List is null)
@@ -62,6 +64,7 @@ internal sealed class IdleConnectionLimit(IOptions<ConnectionOptions> options, T
             if (_neverUsed.Count + _keptAlive.Count > _maxIdle)
             {
                 var chosen = ChooseToClose();
+                keptAlive = chosen.List == _keptAlive;
                 chosen.List!.Remove(chosen);
                 closing = chosen.Value.Connection;
             }
@@ -69,12 +72,7 @@ internal sealed class IdleConnectionLimit(IOptions<ConnectionOptions> options, T
 
         if (closing is not null)
         {
-            closing.Abort(new ConnectionAbortedException("Closed to keep the idle connections under their limit."));
-            var closed = Interlocked.Increment(ref _closed);
-            if (closed == 1 || closed % 10_000 == 0)
-            {
-                ProxyLog.IdleConnectionsClosed(logger, _maxIdle, closed);
-            }
+            Close(closing, keptAlive);
         }
     }
 
@@ -82,11 +80,34 @@ internal sealed class IdleConnectionLimit(IOptions<ConnectionOptions> options, T
     private LinkedListNode<AcceptedConnection> ChooseToClose()
     {
         var oldestNew = _neverUsed.First;
-        if (oldestNew is not null && time.GetElapsedTime(oldestNew.Value.AcceptedAt) >= _gracePeriod)
+        if (oldestNew is not null && (time.GetElapsedTime(oldestNew.Value.AcceptedAt) >= _gracePeriod || _neverUsed.Count > _newShare))
         {
             return oldestNew;
         }
 
         return _keptAlive.First ?? oldestNew!;
+    }
+
+    /// <summary>
+    /// A kept-alive connection is asked to close, as Kestrel closes connections when it stops: the end of a response it is
+    /// still sending goes out, and a request already arriving is answered (with <c>Connection: close</c>), where an abort
+    /// would break them off. A new connection has answered nothing, and is aborted, so that its socket goes at once.
+    /// </summary>
+    private void Close(ConnectionContext connection, bool keptAlive)
+    {
+        if (keptAlive && connection.Features.Get<IConnectionLifetimeNotificationFeature>() is { } lifetime)
+        {
+            lifetime.RequestClose();
+        }
+        else
+        {
+            connection.Abort(new ConnectionAbortedException("Closed to keep the idle connections under their limit."));
+        }
+
+        var closed = Interlocked.Increment(ref _closed);
+        if (closed == 1 || closed % 10_000 == 0)
+        {
+            ProxyLog.IdleConnectionsClosed(logger, _maxIdle, closed);
+        }
     }
 }
