@@ -168,6 +168,7 @@ public static class ProxyServiceCollectionExtensions
 
         services.AddOptions<ConnectionOptions>().Bind(configuration.GetSection(ConnectionOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConnectionOptions>, ConnectionOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IdleConnectionLimit>();
         services.TryAddSingleton<ServerRejectionAnswerer>();
         services.TryAddSingleton<EdgeConnectionSetup>();

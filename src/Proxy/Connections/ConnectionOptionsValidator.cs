@@ -22,6 +22,11 @@ internal sealed class ConnectionOptionsValidator : IValidateOptions<ConnectionOp
             failures.Add("Proxy__Connections__KeepAliveTimeout must be positive.");
         }
 
+        if (options.FirstRequestGracePeriod <= TimeSpan.Zero)
+        {
+            failures.Add("Proxy__Connections__FirstRequestGracePeriod must be positive.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -17,7 +17,7 @@ internal sealed class ConnectionRequestTracker
     private static readonly Func<object, Task> s_requestCompleted = RequestCompleted;
 
     private readonly IdleConnectionLimit _idleLimit;
-    private readonly LinkedListNode<ConnectionContext> _idleEntry;
+    private readonly LinkedListNode<AcceptedConnection> _idleEntry;
 
     // Most request lines fit the first size; a longer one grows it, up to the capacity.
     private byte[] _requestLine = new byte[256];
@@ -32,8 +32,7 @@ internal sealed class ConnectionRequestTracker
     public ConnectionRequestTracker(ConnectionContext connection, IdleConnectionLimit idleLimit)
     {
         _idleLimit = idleLimit;
-        _idleEntry = new LinkedListNode<ConnectionContext>(connection);
-        idleLimit.BecameIdle(_idleEntry, servedRequests: false);
+        _idleEntry = idleLimit.Accepted(connection);
     }
 
     /// <summary>
@@ -112,7 +111,7 @@ internal sealed class ConnectionRequestTracker
         var tracker = (ConnectionRequestTracker)state;
         if (Interlocked.Decrement(ref tracker._answering) == 0)
         {
-            tracker._idleLimit.BecameIdle(tracker._idleEntry, servedRequests: true);
+            tracker._idleLimit.BecameIdle(tracker._idleEntry);
         }
 
         return Task.CompletedTask;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Proxy.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -46,5 +47,45 @@ public sealed class ConnectionLimitTests(InProcessFixture fixture, ITestOutputHe
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal(1, connections);
         Assert.InRange(held.Open, 0, 4);
+    }
+
+    /// <summary>
+    /// One client holds the idle limit's worth of kept-alive connections, each used for one anonymous request (answered
+    /// 404) and left open; new clients must still be answered. The proxy's clock stands still, so a new connection's grace
+    /// period for its first request cannot run out however slowly the machine gets to it.
+    /// </summary>
+    [Theory]
+    [InlineData(50)]
+    [InlineData(1000)]
+    public async Task KeptAliveConnectionsFillingTheIdleLimit_NewClientsAreStillAnswered(int maxIdle)
+    {
+        await using var proxy = await fixture.StartProxyWithTestClockAsync(fixture.Upstream.BaseAddress,
+            ("Proxy__Connections__MaxIdleConnections", maxIdle.ToString(CultureInfo.InvariantCulture)));
+        using var held = await KeptAliveConnections.OpenAsync(proxy.Port, maxIdle, "GET /not-an-api HTTP/1.1\r\nHost: 127.0.0.1\r\n", s_floodBound);
+
+        var answers = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            // A fresh connection each time, as a new client would open.
+            using var client = ProxyFixture.ClientFor(proxy);
+            try
+            {
+                using var response = await client.GetAsync("/v1/echo");
+                answers.Add(((int)response.StatusCode).ToString(CultureInfo.InvariantCulture));
+            }
+            catch (HttpRequestException exception)
+            {
+                answers.Add("no answer (" + exception.GetBaseException().Message + ")");
+            }
+        }
+
+        var stillHeld = held.CountOpen();
+        output.WriteLine($"{maxIdle} kept-alive connections held (limit {maxIdle}), answered {string.Join(", ", held.Statuses.Distinct())}; " +
+            $"10 new clients: {string.Join(", ", answers.GroupBy(answer => answer).Select(group => $"{group.Count()} x {group.Key}"))}; " +
+            $"{stillHeld} of the held connections still open");
+
+        Assert.All(held.Statuses, status => Assert.Equal(404, status));
+        Assert.All(answers, answer => Assert.Equal("200", answer));
+        Assert.InRange(stillHeld, maxIdle - 10, maxIdle);
     }
 }

@@ -78,7 +78,7 @@ public sealed class RequestLineRecordingReaderTests
 
     private static (RequestLineRecordingReader Reader, ConnectionRequestTracker Tracker) Wrap(PipeReader inner)
     {
-        var limit = new IdleConnectionLimit(Options.Create(new ConnectionOptions()), NullLogger<IdleConnectionLimit>.Instance);
+        var limit = new IdleConnectionLimit(Options.Create(new ConnectionOptions()), TimeProvider.System, NullLogger<IdleConnectionLimit>.Instance);
         var tracker = new ConnectionRequestTracker(new DefaultConnectionContext(), limit);
         return (new RequestLineRecordingReader(inner, tracker), tracker);
     }

@@ -24,6 +24,7 @@ public sealed class HostStartupTests(InProcessFixture fixture) : IClassFixture<I
         "Proxy__Upstream__BaseUrl must not end in a version segment ('/v1'), since clients send it: use https://api.aimlapi.com.")]
     [InlineData("Proxy__Auth__KeyIdCacheSize", "-1", "Proxy__Auth__KeyIdCacheSize must be between 0 and 1000000.")]
     [InlineData("Proxy__Connections__MaxIdleConnections", "0", "Proxy__Connections__MaxIdleConnections must be positive")]
+    [InlineData("Proxy__Connections__FirstRequestGracePeriod", "00:00:00", "Proxy__Connections__FirstRequestGracePeriod must be positive.")]
     [InlineData("Proxy__Cors__AllowedOrigins", "https://app.example/page", "Proxy__Cors__AllowedOrigins: 'https://app.example/page' must be * or an origin")]
     [InlineData("Proxy__Usage__FlushInterval", "00:00:00", "Proxy__Usage__FlushInterval must be from 00:00:00.1 to 01:00:00.")]
     [InlineData("Proxy__Usage__MaxKeyHours", "0", "Proxy__Usage__MaxKeyHours must be from 1 to 1000000.")]
