@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -118,7 +119,7 @@ public sealed class ProxyRequestHandler
             var refusal = preflight ? CheckPreflight(context) : await AdmitAsync(context, request);
             if (refusal is not null)
             {
-                request.Model ??= PeekModel(context.Request);
+                request.Model ??= PeekModel(context.Request, context.Request.BodyReader);
                 await _errorWriter.WriteAsync(context, refusal);
                 if (_hostOptions.BehindFunctionsHost)
                 {
@@ -135,6 +136,7 @@ public sealed class ProxyRequestHandler
                 return;
             }
 
+            var unsentBody = context.Request.BodyReader;
             if (IsJson(context.Request))
             {
                 request.Body = new RequestBodyPrefixStream(context.Request.Body, ModelSniffer.PrefixLength);
@@ -145,6 +147,13 @@ public sealed class ProxyRequestHandler
             var error = _forwarder.Outcome(context, await _forwarder.SendAsync(context));
             if (error is not null)
             {
+                if (request.Body is { BytesRead: 0 })
+                {
+                    // The upstream could not be reached, so nothing of the body went upstream: its model is read from what
+                    // the client sent, as a refused request's is.
+                    request.Model ??= PeekModel(context.Request, unsentBody);
+                }
+
                 await _errorWriter.WriteAsync(context, error);
             }
 
@@ -312,7 +321,7 @@ public sealed class ProxyRequestHandler
     /// has already arrived, without waiting: a client that sends its body slowly or never must not hold the
     /// answer up, and nothing is consumed, so the server can still drain or discard the body as usual.
     /// </summary>
-    private static string? PeekModel(HttpRequest request)
+    private static string? PeekModel(HttpRequest request, PipeReader reader)
     {
         if (!IsJson(request) || !(request.ContentLength > 0))
         {
@@ -321,7 +330,6 @@ public sealed class ProxyRequestHandler
 
         try
         {
-            var reader = request.BodyReader;
             if (!reader.TryRead(out var result))
             {
                 return null;

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Proxy.Errors;
 
 /// <summary>
@@ -12,5 +14,11 @@ internal sealed record ErrorBody(
     string Timestamp,
     ErrorBodyDetail Error);
 
-/// <summary>The OpenAI-style <c>error</c> object inside <see cref="ErrorBody"/>.</summary>
-internal sealed record ErrorBodyDetail(string Message, string Type, string? Code);
+/// <summary>
+/// The OpenAI-style <c>error</c> object inside <see cref="ErrorBody"/>: <c>message</c>, <c>type</c> and <c>code</c>, always all
+/// three, as OpenAI writes it; <c>code</c> is null when the error has none.
+/// </summary>
+internal sealed record ErrorBodyDetail(
+    string Message,
+    string Type,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Code);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Proxy.Tests.Infrastructure;
 
 namespace Proxy.Tests.Errors;
@@ -45,6 +46,17 @@ public abstract class UpstreamErrorRewriteTests(ProxyFixture fixture)
         var body = await ErrorBodyAssert.MatchesAsync(response, 400, "/v1/errors/openai/400", FakeUpstream.ErrorMessage("openai", 400));
         Assert.Equal("upstream_type", body.GetProperty("error").GetProperty("type").GetString());
         Assert.Equal("upstream_code", body.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task OpenAiShapedErrorWithCodeNull_KeepsCodeAsNull()
+    {
+        using var client = ProxyFixture.ClientFor(fixture.Proxy);
+
+        using var response = await client.GetAsync("/v1/errors/openai-null-code/400");
+
+        var body = await ErrorBodyAssert.MatchesAsync(response, 400, "/v1/errors/openai-null-code/400", FakeUpstream.ErrorMessage("openai-null-code", 400));
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("error").GetProperty("code").ValueKind);
     }
 
     [Fact]

@@ -112,6 +112,17 @@ public abstract class FailureRecordTests(ProxyFixture fixture)
     }
 
     [Fact]
+    public async Task UpstreamDown_TheRecordStillNamesTheModelTheBodyNamed()
+    {
+        using var refused = ProxyFixture.ClientFor(fixture.RefusedProxy);
+
+        // The upstream never read the body: the model comes from what the client sent, not from what went upstream.
+        using var unreachable = await refused.PostAsync("/v1/chat/completions", ChatBody("gpt-4o"));
+
+        Assert.Equal("gpt-4o", (await RecordOfAsync(RequestIdOf(unreachable), "upstream_unreachable", 502, "upstream", "/v1/chat/completions")).Model);
+    }
+
+    [Fact]
     public async Task ClientAbortingMidStream_IsRecordedAsTheClients()
     {
         string requestId;

@@ -57,6 +57,8 @@ internal static partial class ErrorBodyAssert
         var error = root.GetProperty("error");
         Assert.Equal(message, error.GetProperty("message").GetString());
         Assert.False(string.IsNullOrEmpty(error.GetProperty("type").GetString()));
+        Assert.True(error.TryGetProperty("code", out var code) && code.ValueKind is JsonValueKind.String or JsonValueKind.Null,
+            "the error object has its code, null when there is none");
         return root;
     }
 

@@ -318,6 +318,9 @@ internal sealed class FakeUpstream : IAsyncDisposable
             case "openai":
                 await context.Response.WriteAsJsonAsync(new { error = new { message, type = "upstream_type", code = "upstream_code" } });
                 break;
+            case "openai-null-code":
+                await context.Response.WriteAsJsonAsync(new { error = new { message, type = "upstream_type", code = (string?)null } });
+                break;
             case "text":
                 context.Response.ContentType = "text/plain";
                 await context.Response.WriteAsync(message);
