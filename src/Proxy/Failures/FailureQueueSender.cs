@@ -26,6 +26,7 @@ internal sealed class FailureQueueSender(
 
     private readonly FailureOptions _options = options.Value;
     private readonly QueueClient _queue = queueService.GetQueueClient(options.Value.QueueName);
+
     /// <summary>
     /// The aggregated records of repeated keyed failures, one per key, kind and status, waiting to go out a batch at a
     /// time; at most <see cref="FailureOptions.BufferCapacity"/>, since the next interval is closed only once they are
