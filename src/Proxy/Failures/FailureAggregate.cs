@@ -10,15 +10,17 @@ internal sealed class FailureAggregate(TimeProvider timeProvider)
     private readonly Lock _lock = new();
     private readonly Dictionary<(string Kind, int StatusCode), long> _counts = [];
     private DateTimeOffset _since;
+    private DateTimeOffset _last;
     private long _total;
 
     public void Add(string kind, int statusCode)
     {
         lock (_lock)
         {
+            _last = timeProvider.GetUtcNow();
             if (_total == 0)
             {
-                _since = timeProvider.GetUtcNow();
+                _since = _last;
             }
 
             // The kinds and statuses of refusals before a key are few; a pair past the bound is counted with the others.
@@ -30,12 +32,12 @@ internal sealed class FailureAggregate(TimeProvider timeProvider)
         }
     }
 
-    /// <summary>What was counted, and the count starts again from zero; false when nothing was.</summary>
-    public bool TryClose(out long total, out DateTimeOffset since, out IReadOnlyList<FailureCount> counts)
+    /// <summary>What was counted, from the first to the last of it, and the count starts again from zero; false when nothing was.</summary>
+    public bool TryClose(out long total, out DateTimeOffset since, out DateTimeOffset last, out IReadOnlyList<FailureCount> counts)
     {
         lock (_lock)
         {
-            (total, since) = (_total, _since);
+            (total, since, last) = (_total, _since, _last);
             if (_total == 0)
             {
                 counts = [];

@@ -40,4 +40,9 @@ internal static partial class FailureLog
         Message = "{Count} failures without an accepted key found their share of the buffer ({Capacity} records) full: " +
                   "counted in one aggregated record ({Pairs} kinds and statuses) instead of one record and log line each")]
     public static partial void Aggregated(ILogger logger, long count, int pairs, int capacity);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning,
+        Message = "{Count} failures with an accepted key repeated their key, kind and status beyond {Records} records in the interval: " +
+                  "counted in {Aggregates} aggregated records, one per key, kind and status, instead of one record and log line each")]
+    public static partial void Repeated(ILogger logger, long count, int records, int aggregates);
 }

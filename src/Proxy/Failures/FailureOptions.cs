@@ -23,7 +23,18 @@ public sealed class FailureOptions
     /// </summary>
     public int AnonymousBufferCapacity { get; set; } = 1_000;
 
-    /// <summary>How often the count of anonymous failures the buffer had no room for becomes an aggregated record.</summary>
+    /// <summary>
+    /// Records each (key, kind, status) of failures with an accepted key gets per <see cref="AggregateInterval"/>; its
+    /// further failures in the interval are counted into one aggregated record instead, so that one key failing the
+    /// same way at any rate takes no more of the buffer than this. At most <see cref="BufferCapacity"/> (key, kind,
+    /// status) are followed per interval.
+    /// </summary>
+    public int KeyedRecordsPerInterval { get; set; } = 20;
+
+    /// <summary>
+    /// How often the counts of anonymous failures the buffer had no room for, and of repeated keyed failures beyond
+    /// <see cref="KeyedRecordsPerInterval"/>, become aggregated records.
+    /// </summary>
     public TimeSpan AggregateInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Records sent at once.</summary>

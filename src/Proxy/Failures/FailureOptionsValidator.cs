@@ -12,9 +12,9 @@ internal sealed class FailureOptionsValidator : IValidateOptions<FailureOptions>
             failures.Add("Proxy__Failures__QueueName must be 3 to 56 lowercase letters, digits and hyphens (its poison queue adds '-poison').");
         }
 
-        if (options.BufferCapacity < 1 || options.AnonymousBufferCapacity < 1 || options.BatchSize < 1 || options.MaxDequeueCount < 1)
+        if (options.BufferCapacity < 1 || options.AnonymousBufferCapacity < 1 || options.KeyedRecordsPerInterval < 1 || options.BatchSize < 1 || options.MaxDequeueCount < 1)
         {
-            failures.Add("Proxy__Failures__BufferCapacity, __AnonymousBufferCapacity, __BatchSize and __MaxDequeueCount must be at least 1.");
+            failures.Add("Proxy__Failures__BufferCapacity, __AnonymousBufferCapacity, __KeyedRecordsPerInterval, __BatchSize and __MaxDequeueCount must be at least 1.");
         }
 
         if (options.AggregateInterval < TimeSpan.FromMilliseconds(100))

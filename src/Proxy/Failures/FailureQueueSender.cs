@@ -13,11 +13,12 @@ namespace Proxy.Failures;
 /// Empties the <see cref="FailureReporter"/>'s buffer onto the failure queue, off the request path: in batches, keyed
 /// failures first, retrying with backoff for as long as the queue is down (records wait in the buffer meanwhile), and
 /// draining what is left when the host shuts down. Every <see cref="FailureOptions.AggregateInterval"/> it closes the
-/// count of anonymous failures the buffer had no room for into one aggregated record. A record the queue refuses for
-/// good is dropped and counted, never retried forever in front of the others.
+/// count of anonymous failures the buffer had no room for into one aggregated record, and the counts of repeated keyed
+/// failures into one aggregated record per key, kind and status. A record the queue refuses for good is dropped and
+/// counted, never retried forever in front of the others.
 /// </summary>
 internal sealed class FailureQueueSender(
-    FailureReporter reporter, FailureRecordFactory records, QueueServiceClient queueService, IOptions<FailureOptions> options,
+    FailureReporter reporter, QueueServiceClient queueService, IOptions<FailureOptions> options,
     TimeProvider timeProvider, ILogger<FailureQueueSender> logger) : BackgroundService
 {
     private static readonly TimeSpan s_firstRetryDelay = TimeSpan.FromMilliseconds(200);
@@ -25,6 +26,13 @@ internal sealed class FailureQueueSender(
 
     private readonly FailureOptions _options = options.Value;
     private readonly QueueClient _queue = queueService.GetQueueClient(options.Value.QueueName);
+
+    /// <summary>
+    /// The aggregated records of repeated keyed failures, one per key, kind and status, waiting to go out a batch at a
+    /// time; at most <see cref="FailureOptions.BufferCapacity"/>, since the next interval is closed only once they are
+    /// gone (its counts go on growing meanwhile, exactly).
+    /// </summary>
+    private readonly Queue<FailureRecord> _repeated = new();
     private DateTimeOffset _nextAggregate;
     private long _refused;
 
@@ -47,12 +55,13 @@ internal sealed class FailureQueueSender(
             await CreateQueueAsync(stoppingToken);
             while (!stoppingToken.IsCancellationRequested)
             {
-                Take(batch);
                 if (timeProvider.GetUtcNow() >= _nextAggregate)
                 {
                     _nextAggregate = timeProvider.GetUtcNow() + _options.AggregateInterval;
                     AddAggregated(batch);
                 }
+
+                Take(batch);
 
                 if (batch.Count == 0)
                 {
@@ -71,10 +80,14 @@ internal sealed class FailureQueueSender(
         await DrainAsync(batch);
     }
 
-    /// <summary>Keyed records first, so that however many anonymous ones wait, a keyed one waits for at most one batch.</summary>
+    /// <summary>
+    /// Keyed records first, so that however many anonymous ones wait, a keyed one waits for at most one batch; then the
+    /// keyed counts, then the anonymous records.
+    /// </summary>
     private void Take(List<FailureRecord> batch)
     {
-        while (batch.Count < _options.BatchSize && (reporter.Keyed.TryRead(out var record) || reporter.Anonymous.TryRead(out record)))
+        while (batch.Count < _options.BatchSize &&
+               (reporter.Keyed.TryRead(out var record) || _repeated.TryDequeue(out record) || reporter.Anonymous.TryRead(out record)))
         {
             batch.Add(record);
         }
@@ -82,10 +95,20 @@ internal sealed class FailureQueueSender(
 
     private void AddAggregated(List<FailureRecord> batch)
     {
-        if (reporter.Aggregate.TryClose(out var total, out var since, out var counts))
+        if (reporter.Aggregate.TryClose(out var total, out var since, out var last, out var counts))
         {
-            batch.Add(records.Aggregated(total, since, counts));
+            batch.Add(FailureRecordFactory.Aggregated(total, since, last, counts));
             FailureLog.Aggregated(logger, total, counts.Count, _options.AnonymousBufferCapacity);
+        }
+
+        if (_repeated.Count == 0 && reporter.Repeated.Close() is { Count: > 0 } repeated)
+        {
+            foreach (var count in repeated)
+            {
+                _repeated.Enqueue(FailureRecordFactory.Aggregated(count));
+            }
+
+            FailureLog.Repeated(logger, repeated.Sum(count => count.Count), _options.KeyedRecordsPerInterval, repeated.Count);
         }
     }
 
@@ -105,12 +128,14 @@ internal sealed class FailureQueueSender(
     /// <summary>At shutdown: what is still buffered, and the last count, go out within the drain timeout, or are counted as lost.</summary>
     private async Task DrainAsync(List<FailureRecord> unsent)
     {
-        while (reporter.Keyed.TryRead(out var record) || reporter.Anonymous.TryRead(out record))
+        while (reporter.Keyed.TryRead(out var record) || _repeated.TryDequeue(out record) || reporter.Anonymous.TryRead(out record))
         {
             unsent.Add(record);
         }
 
         AddAggregated(unsent);
+        unsent.AddRange(_repeated);
+        _repeated.Clear();
         using var drain = new CancellationTokenSource(_options.DrainTimeout, timeProvider);
         try
         {

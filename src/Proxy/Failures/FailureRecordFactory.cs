@@ -49,18 +49,31 @@ public sealed class FailureRecordFactory(TimeProvider timeProvider)
     }
 
     /// <summary>The record of <paramref name="total"/> anonymous failures counted instead of recorded (<see cref="FailureAggregate"/>).</summary>
-    internal FailureRecord Aggregated(long total, DateTimeOffset since, IReadOnlyList<FailureCount> counts) => FailureRecordBounds.Apply(new FailureRecord
-    {
-        RequestId = Guid.NewGuid().ToString(),
-        Timestamp = ErrorResponseWriter.FormatTimestamp(timeProvider.GetUtcNow()),
-        Method = string.Empty,
-        Path = string.Empty,
-        Kind = FailureRecord.AggregatedKind,
-        Source = "proxy",
-        Message = "Failures of requests without an accepted key, beyond their share of the failure buffer: counted here, by kind and status, instead of one record each.",
-        Count = total,
-        Counts = counts,
-        Since = ErrorResponseWriter.FormatTimestamp(since),
-        Instance = s_instance,
-    });
+    internal static FailureRecord Aggregated(long total, DateTimeOffset since, DateTimeOffset last, IReadOnlyList<FailureCount> counts) =>
+        Aggregated(null, null, total, since, last, counts,
+            "Failures of requests without an accepted key, beyond their share of the failure buffer: counted here, by kind and status, instead of one record each.");
+
+    /// <summary>The record of one key's failures of one kind and status counted instead of recorded (<see cref="RepeatedFailures"/>).</summary>
+    internal static FailureRecord Aggregated(RepeatedFailureCount repeated) =>
+        Aggregated(repeated.KeyId, repeated.Tier, repeated.Count, repeated.First, repeated.Last, [new FailureCount(repeated.Kind, repeated.StatusCode, repeated.Count)],
+            "Failures of this key, kind and status beyond the records each gets per aggregation interval: counted here instead of one record each.");
+
+    /// <summary>A record that stands for <paramref name="total"/> failures: its timestamp is the last of them, <c>since</c> the first.</summary>
+    private static FailureRecord Aggregated(string? keyId, string? tier, long total, DateTimeOffset since, DateTimeOffset last, IReadOnlyList<FailureCount> counts, string message) =>
+        FailureRecordBounds.Apply(new FailureRecord
+        {
+            RequestId = Guid.NewGuid().ToString(),
+            Timestamp = ErrorResponseWriter.FormatTimestamp(last),
+            Method = string.Empty,
+            Path = string.Empty,
+            Kind = FailureRecord.AggregatedKind,
+            Source = "proxy",
+            Message = message,
+            KeyId = keyId,
+            Tier = tier,
+            Count = total,
+            Counts = counts,
+            Since = ErrorResponseWriter.FormatTimestamp(since),
+            Instance = s_instance,
+        });
 }

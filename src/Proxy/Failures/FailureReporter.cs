@@ -12,7 +12,11 @@ namespace Proxy.Failures;
 /// smaller one for the rest (no key, refused before the key was read, or an unknown key), which anyone can make in any
 /// number. What finds the keyed share full is dropped, counted and logged; what finds the other share full is counted
 /// by kind and status in <see cref="FailureAggregate"/>, which the sender puts on the queue as one aggregated record.
-/// So a flood without a key costs the keyed failures nothing, and every failure is still counted exactly.
+/// So a flood without a key costs the keyed failures nothing, and every failure is still counted exactly. A keyed
+/// failure is recorded only while its key, kind and status have had fewer than
+/// <see cref="FailureOptions.KeyedRecordsPerInterval"/> records in the interval; beyond, it is counted in
+/// <see cref="RepeatedFailures"/>, which the sender puts on the queue as one aggregated record per key, kind and status.
+/// So one key failing the same way at any rate (a used-up key's 429s) cannot fill the keyed share either.
 /// </summary>
 public sealed class FailureReporter
 {
@@ -34,6 +38,7 @@ public sealed class FailureReporter
         _anonymous = Channel.CreateBounded<FailureRecord>(
             new BoundedChannelOptions(options.Value.AnonymousBufferCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         Aggregate = new FailureAggregate(timeProvider);
+        Repeated = new RepeatedFailures(options.Value.KeyedRecordsPerInterval, _capacity, timeProvider);
     }
 
     /// <summary>Keyed records dropped because their share of the buffer was full.</summary>
@@ -48,6 +53,8 @@ public sealed class FailureReporter
     internal ChannelReader<FailureRecord> Anonymous => _anonymous.Reader;
 
     internal FailureAggregate Aggregate { get; }
+
+    internal RepeatedFailures Repeated { get; }
 
     public void Report(FailureRecord record)
     {
@@ -65,6 +72,12 @@ public sealed class FailureReporter
                 Aggregate.Add(record.Kind, record.StatusCode);
             }
 
+            return;
+        }
+
+        if (!Repeated.TryRecord(record))
+        {
+            // Counted: the aggregated record and its log event carry it, as for the anonymous ones.
             return;
         }
 

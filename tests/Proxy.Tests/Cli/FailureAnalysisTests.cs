@@ -248,6 +248,27 @@ public sealed partial class FailureAnalysisTests(InProcessFixture fixture, ITest
     }
 
     [Fact]
+    public async Task AKeyedAggregatedRecord_IsCountedUnderItsKeyAsAggregated_AndShownWithItsCounts()
+    {
+        using var harness = Harness();
+        var aggregated = FailureRecordFactory.Aggregated(
+            new RepeatedFailureCount(NamedKeyId, "free", "quota_exceeded", 429, 11_975, _thisHour.AddMinutes(-1), _thisHour));
+        await ArchiveAsync(harness, aggregated);
+
+        var (exitCode, text) = await CliAsync("failures", "summary", "--since", "3h", "--json", "--key", NamedKeyId, "--kind", "aggregated");
+        var (showExitCode, shown) = await CliAsync("failures", "show", aggregated.RequestId);
+
+        Assert.True(exitCode == 0, text);
+        using var json = JsonDocument.Parse(text);
+        Assert.Equal(1, json.RootElement.GetProperty("total").GetInt32());
+        var key = Assert.Single(json.RootElement.GetProperty("byKey").EnumerateArray());
+        Assert.Equal((NamedKeyId, KeyName, 1), (key.GetProperty("keyId").GetString(), key.GetProperty("name").GetString(), key.GetProperty("count").GetInt32()));
+        Assert.Equal(0, showExitCode);
+        Assert.Contains("\"count\": 11975", shown, StringComparison.Ordinal);
+        Assert.Contains("\"kind\": \"quota_exceeded\"", shown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Show_PrintsOneRecord()
     {
         var (exitCode, text) = await CliAsync("failures", "show", "known-3");

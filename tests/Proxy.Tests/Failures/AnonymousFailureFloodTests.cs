@@ -28,7 +28,11 @@ public abstract class AnonymousFailureFloodTests(ProxyFixture fixture, ITestOutp
         await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
             ("Proxy__Failures__QueueName", queueName),
             ("Proxy__Failures__BufferCapacity", "2000"),
-            ("Proxy__Failures__AggregateInterval", "00:00:01"));
+            ("Proxy__Failures__AggregateInterval", "00:00:01"),
+
+            // Each keyed error a record of its own, as they are all one key's 500s (beyond this setting they would be
+            // counted instead: KeyedFailureFloodTests).
+            ("Proxy__Failures__KeyedRecordsPerInterval", KeyedErrors.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         using var client = ProxyFixture.ClientFor(proxy);
         var tally = new FailureQueueTally(fixture.Azurite.ConnectionString, queueName);
 

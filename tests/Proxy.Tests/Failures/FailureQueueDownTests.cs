@@ -17,7 +17,11 @@ public sealed class FailureQueueDownTests(InProcessFixture fixture) : IClassFixt
         await using var queue = new SwitchableTcpRelay(new Uri($"http://127.0.0.1:{fixture.Azurite.QueuePort}"));
         await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
             ("AzureWebJobsStorage", AzuriteProcess.ConnectionStringFor(fixture.Azurite.TablePort, queue.BaseAddress.Port)),
-            ("Proxy__Failures__QueueName", queueName));
+            ("Proxy__Failures__QueueName", queueName),
+
+            // Every one of these same failures of one key a record of its own: what is pinned is the buffer (beyond this
+            // setting they would be counted instead: KeyedFailureFloodTests).
+            ("Proxy__Failures__KeyedRecordsPerInterval", Failures.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         using var client = ProxyFixture.ClientFor(proxy);
 
         queue.Down();

@@ -24,7 +24,11 @@ public abstract class FailureQueueOutageTests(ProxyFixture fixture, ITestOutputH
         {
             await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
                 ("AzureWebJobsStorage", AzuriteProcess.ConnectionStringFor(fixture.Azurite.TablePort, queuePort)),
-                ("Proxy__Failures__QueueName", queueName));
+                ("Proxy__Failures__QueueName", queueName),
+
+                // Every one of these same failures of one key a record of its own: what is pinned is the buffer (beyond
+                // this setting they would be counted instead: KeyedFailureFloodTests).
+                ("Proxy__Failures__KeyedRecordsPerInterval", "10000"));
             using var client = ProxyFixture.ClientFor(proxy);
 
             await SendFailingRequestsAsync(client, 100);

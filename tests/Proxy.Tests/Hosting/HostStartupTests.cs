@@ -31,6 +31,7 @@ public sealed class HostStartupTests(InProcessFixture fixture) : IClassFixture<I
     [InlineData("Proxy__Usage__TableName", "u", "Proxy__Usage__TableName must be 3 to 63 letters and digits")]
     [InlineData("Proxy__Quota__FreeTokensPerHour", "0", "Proxy__Quota__FreeTokensPerHour must be 1 or more, or empty for no token limit.")]
     [InlineData("Proxy__Quota__Tiers__gold__TokensPerHour", "-1", "Proxy__Quota__Tiers__gold__TokensPerHour must be 1 or more, or empty for no token limit.")]
+    [InlineData("Proxy__Failures__KeyedRecordsPerInterval", "0", "Proxy__Failures__BufferCapacity, __AnonymousBufferCapacity, __KeyedRecordsPerInterval, __BatchSize")]
     public async Task ABadSetting_StopsTheHostWithOneLineNamingIt_AndExitCode1(string setting, string value, string expected)
     {
         var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);

@@ -19,6 +19,9 @@ internal sealed class FailureQueueReader(string connectionString, string queueNa
 
     public void Dispose() => _receiving.Dispose();
 
+    /// <summary>Every record received so far.</summary>
+    public IReadOnlyList<FailureRecord> Records => _received.Select(message => message.Record).ToList();
+
     public IReadOnlyList<FailureRecord> RecordsFor(string requestId) =>
         _received.Where(message => message.Record.RequestId == requestId).Select(message => message.Record).ToList();
 
@@ -61,6 +64,14 @@ internal sealed class FailureQueueReader(string connectionString, string queueNa
         var missing = requestIds.Except(_received.Select(message => message.Record.RequestId)).Count();
         throw new Xunit.Sdk.XunitException($"{missing} of {requestIds.Count} failure records never reached queue {queueName}.");
     }
+
+    /// <summary>Receives until the records received so far satisfy <paramref name="condition"/>; fails, naming <paramref name="what"/>, after <paramref name="timeout"/>.</summary>
+    public Task WaitUntilAsync(Func<IReadOnlyList<FailureRecord>, bool> condition, TimeSpan timeout, string what) =>
+        Eventually.TrueAsync(async () =>
+        {
+            await ReceiveAvailableAsync();
+            return condition(Records);
+        }, timeout, what);
 
     private async Task ReceiveAvailableAsync()
     {

@@ -180,6 +180,10 @@ public sealed partial class SoakTests(StandaloneHostFixture fixture, ITestOutput
         ("Proxy__Failures__ArchiveInProcess", archive ? "true" : "false"),
         ("Proxy__Failures__BufferCapacity", BufferCapacity.ToString(CultureInfo.InvariantCulture)),
 
+        // Every keyed failure a record of its own, so that each request the soak saw fail is found by its id (repeated
+        // keyed failures counted instead of recorded are pinned by KeyedFailureFloodTests).
+        ("Proxy__Failures__KeyedRecordsPerInterval", BufferCapacity.ToString(CultureInfo.InvariantCulture)),
+
         // While the Table service is down every archive attempt fails; a good record must wait, not turn poison.
         ("Proxy__Failures__MaxDequeueCount", "1000"),
         ("Proxy__Failures__ArchiveRetryDelay", "00:00:01"),
