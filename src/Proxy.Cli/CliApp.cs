@@ -20,15 +20,33 @@ public static class CliApp
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
 
+        await using var services = new OperatorServices();
+        try
+        {
+            return await RunAsync(args, services, output, error, currentDirectory, environment, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            // The one catch-all, for a fault in parsing as much as in a command: one line, never the exception (see CommandFailure).
+            await error.WriteLineAsync(CommandFailure.Describe(e, services.StorageEndpoint));
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// Every command and option of the tool, over <paramref name="services"/> (started only once a command runs);
+    /// <paramref name="settingsOption"/> is the root's <c>--settings</c>.
+    /// </summary>
+    internal static RootCommand Commands(OperatorServices services, TextWriter output, TextWriter error, out Option<FileInfo?> settingsOption)
+    {
         // Settings are read once the command line is parsed, since --settings names where they are: --settings FILE over the
         // environment over the nearest local.settings.json at or above the current directory.
-        var settingsOption = new Option<FileInfo?>("--settings")
+        settingsOption = new Option<FileInfo?>("--settings")
         {
             Description = "A local.settings.json-shaped file whose Values win over the environment and over the local.settings.json found upward from here.",
             Recursive = true,
         };
-        await using var services = new OperatorServices();
-        var root = new RootCommand("Operate the AI API proxy: API keys, tiers and their limits, usage this hour, and failure analysis.")
+        return new RootCommand("Operate the AI API proxy: API keys, tiers and their limits, usage this hour, and failure analysis.")
         {
             settingsOption,
             KeyCommands.Create(services, output, error),
@@ -36,7 +54,13 @@ public static class CliApp
             FailureCommands.Create(services, output, error),
             UsageCommands.Create(services, output),
         };
+    }
 
+    private static async Task<int> RunAsync(
+        string[] args, OperatorServices services, TextWriter output, TextWriter error, string currentDirectory,
+        IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
+    {
+        var root = Commands(services, output, error, out var settingsOption);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -50,7 +74,8 @@ public static class CliApp
             return 2;
         }
 
-        var invocation = new InvocationConfiguration { Output = output, Error = error };
+        // The caller's catch-all answers an exception, as one line.
+        var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
 
         // --help and --version run an option's action, not the command's, and need no storage.
         if (parse.Action != parse.CommandResult.Command.Action)
@@ -64,16 +89,6 @@ public static class CliApp
             return 1;
         }
 
-        invocation.EnableDefaultExceptionHandler = false;
-        try
-        {
-            return await parse.InvokeAsync(invocation, cancellationToken);
-        }
-        catch (Exception e)
-        {
-            // The one catch-all: one line, never the exception (see CommandFailure).
-            await error.WriteLineAsync(CommandFailure.Describe(e, services.StorageEndpoint));
-            return 1;
-        }
+        return await parse.InvokeAsync(invocation, cancellationToken);
     }
 }

@@ -15,6 +15,8 @@ internal static class FailureCommands
     /// <summary>The bounds of <c>tail --interval</c>: often enough to feel live, and at most one poll a second per operator.</summary>
     private static readonly TimeSpan s_shortestInterval = TimeSpan.FromSeconds(1), s_longestInterval = TimeSpan.FromSeconds(60);
 
+    private static readonly TimeSpan s_defaultInterval = TimeSpan.FromSeconds(2);
+
     /// <summary>The most records <c>tail --count</c> waits for.</summary>
     private const int MostRecords = 10_000;
 
@@ -123,40 +125,18 @@ internal static class FailureCommands
 
     private static Command CreateTail(OperatorServices services, TextWriter output, TextWriter error)
     {
-        var intervalOption = new Option<string>("--interval") { Description = "How often to look for new records, 1s to 60s (default 2s).", DefaultValueFactory = _ => "2s" };
-        intervalOption.Validators.Add(result =>
-        {
-            var text = result.GetValueOrDefault<string>();
-            if (!DurationArgument.TryParse(text, out var interval) || interval < s_shortestInterval || interval > s_longestInterval)
-            {
-                result.AddError($"--interval '{text}' is not a polling interval: give 1s to 60s.");
-            }
-        });
-        var countOption = new Option<int?>("--count") { Description = $"Stop after this many records, 1 to {MostRecords}." };
-        countOption.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is not (>= 1 and <= MostRecords))
-            {
-                result.AddError($"--count must be a number of records from 1 to {MostRecords}.");
-            }
-        });
-        var forOption = new Option<string?>("--for") { Description = "Stop after this long (30s, 10m, 2h)." };
-        forOption.Validators.Add(result =>
-        {
-            var text = result.GetValueOrDefault<string?>();
-            if (!DurationArgument.TryParse(text, out _))
-            {
-                result.AddError($"--for '{text}' is not a duration: use a number with s, m, h, d or w (30s, 10m, 2h), or a time span such as 00:05:00.");
-            }
-        });
+        var intervalOption = DurationOption.Create("--interval", "How often to look for new records, 1s to 60s (default 2s).",
+            s_shortestInterval, s_longestInterval, "1s to 60s", "5s");
+        var countOption = WholeNumberOption.Create("--count", $"Stop after this many records, 1 to {MostRecords}.", "a whole number of records", 1, MostRecords, 100);
+        var forOption = DurationOption.Create("--for", "Stop after this long (30s, 10m, 2h).", TimeSpan.FromSeconds(1), DurationArgument.Longest, "1s to 3650d", "10m");
 
         var tail = new Command("tail", "Print failure records as they are archived, one line each, until Ctrl+C (or --count, --for).") { intervalOption, countOption, forOption };
         var filterOptions = new FailureFilterOptions();
         filterOptions.AddTo(tail);
         tail.SetAction(async (parse, cancellationToken) =>
         {
-            var interval = DurationArgument.TryParse(parse.GetValue(intervalOption), out var every) ? every : s_shortestInterval;
-            TimeSpan? duration = DurationArgument.TryParse(parse.GetValue(forOption), out var limit) ? limit : null;
+            var interval = parse.GetValue(intervalOption) ?? s_defaultInterval;
+            var duration = parse.GetValue(forOption);
             var filter = filterOptions.Read(parse);
             var watcher = new FailureTail(services.Get<FailureArchive>(), services.Get<TimeProvider>(), filter, await KeyNamesAsync(services, cancellationToken), output, error);
             return await watcher.RunAsync(interval, parse.GetValue(countOption), duration, cancellationToken);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Proxy.Errors;
 using Proxy.Failures;
 
@@ -20,7 +19,8 @@ internal sealed class FailureFilterOptions
 
     private readonly Option<string?> _model = new("--model") { Description = "Only failures of requests for this model, as the record names it." };
 
-    private readonly Option<string?> _status = new("--status") { Description = "Only failures with this status code (100 to 599; 499 is a client that went away)." };
+    private readonly Option<int?> _status = WholeNumberOption.Create("--status", "Only failures with this status code (100 to 599; 499 is a client that went away).",
+        "an HTTP status", 100, 599, 502, "499 is a client that went away");
 
     public FailureFilterOptions()
     {
@@ -46,14 +46,6 @@ internal sealed class FailureFilterOptions
                 result.AddError($"--model must be a model's name, 1 to {LongestModel} characters.");
             }
         });
-        _status.Validators.Add(result =>
-        {
-            var text = result.GetValueOrDefault<string?>();
-            if (!TryParseStatus(text, out _))
-            {
-                result.AddError($"--status '{text}' is not an HTTP status: give a number from 100 to 599 (499 is a client that went away).");
-            }
-        });
     }
 
     public void AddTo(Command command)
@@ -69,8 +61,5 @@ internal sealed class FailureFilterOptions
         parse.GetValue(_key)?.ToLowerInvariant(),
         parse.GetValue(_kind),
         parse.GetValue(_model),
-        TryParseStatus(parse.GetValue(_status), out var status) ? status : null);
-
-    private static bool TryParseStatus(string? text, out int status) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out status) && status is >= 100 and <= 599;
+        parse.GetValue(_status));
 }

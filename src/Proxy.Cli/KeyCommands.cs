@@ -10,9 +10,10 @@ using Proxy.Quota;
 namespace Proxy.Cli;
 
 /// <summary>
-/// <c>keys create | list | set | disable | enable | usage</c>. What the command line alone gets wrong is a usage error
-/// (exit 2, before any storage call); what the keys or tiers table do not have is exit 1. Limits shown are the
-/// proxy's: <see cref="Proxy.Tiers.TierLimits"/> over the tiers table.
+/// <c>keys create | list | set | disable | enable | rotate | delete | usage</c>. What the command line alone gets wrong is a
+/// usage error (exit 2, before any storage call); what the keys or tiers table do not have is exit 1. Limits shown are the
+/// proxy's: <see cref="Proxy.Tiers.TierLimits"/> over the tiers table. A key's id is the hash of its first secret and stays
+/// when the secret is rotated, so that its counters, usage and failure records go on under it.
 /// </summary>
 internal static class KeyCommands
 {
@@ -40,13 +41,11 @@ internal static class KeyCommands
                 return 1;
             }
 
-            var key = "sk-" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+            var key = NewSecret();
             var record = new KeyRecord(ApiKeyHash.Of(key), parse.GetValue(nameOption), tier, parse.GetValue(limitOption), Disabled: false,
                 services.Get<TimeProvider>().GetUtcNow());
             await services.Get<KeyTable>().AddAsync(record, cancellationToken);
-            await output.WriteLineAsync($"key: {key}");
-            await output.WriteLineAsync($"id:  {ApiKeyHash.Prefix(record.KeyId)}");
-            await output.WriteLineAsync("The key is shown this once; the proxy keeps only its hash.");
+            await ShowOnceAsync(key, record);
             return 0;
         });
 
@@ -102,6 +101,49 @@ internal static class KeyCommands
         var enable = new Command("enable", "Accept a disabled key again.") { idArgument };
         enable.SetAction((parse, cancellationToken) => UpdateAsync(parse.GetValue(idArgument)!, record => record with { Disabled = false }, cancellationToken));
 
+        var rotate = new Command("rotate", "Give a key a new secret, printed once; the old one is refused from the next key refresh. Its id, name, tier, limit and usage stay.")
+        {
+            idArgument,
+        };
+        rotate.SetAction(async (parse, cancellationToken) =>
+        {
+            var key = NewSecret();
+            var written = await ChangeAsync(parse.GetValue(idArgument)!, record => record with { SecretHash = ApiKeyHash.Of(key) }, cancellationToken);
+            if (written is null)
+            {
+                return 1;
+            }
+
+            await ShowOnceAsync(key, written);
+            await output.WriteLineAsync("The old key is refused once running proxies read the keys table again (within their Proxy__Auth__KeyRefreshInterval).");
+            return 0;
+        });
+
+        var delete = new Command("delete", "Remove a key: the proxies forget it at their next key refresh. Its usage and failure records are kept, under its id.") { idArgument };
+        delete.SetAction(async (parse, cancellationToken) =>
+        {
+            var keys = services.Get<KeyTable>();
+            if (await KeyIdPrefix.ResolveAsync(keys, parse.GetValue(idArgument)!, error, cancellationToken) is not { } found)
+            {
+                return 1;
+            }
+
+            try
+            {
+                await keys.DeleteAsync(found.Record, found.ETag, cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.NotFound)
+            {
+                await error.WriteLineAsync(ChangedMeanwhile(found.Record));
+                return 1;
+            }
+
+            await output.WriteLineAsync(
+                $"Deleted key {ApiKeyHash.Prefix(found.Record.KeyId)} ({found.Record.Name ?? "no name"}): running proxies forget it within their " +
+                "Proxy__Auth__KeyRefreshInterval (in managed mode they then refuse it). Its usage and failure records are kept under its id.");
+            return 0;
+        });
+
         var usage = new Command("usage", "Show a key's requests this UTC hour.") { idArgument };
         usage.SetAction(async (parse, cancellationToken) =>
         {
@@ -120,24 +162,12 @@ internal static class KeyCommands
             return 0;
         });
 
-        return new Command("keys", "Create and manage API keys.") { create, list, set, disable, enable, usage };
+        return new Command("keys", "Create and manage API keys.") { create, list, set, disable, enable, rotate, delete, usage };
 
         async Task<int> UpdateAsync(string id, Func<KeyRecord, KeyRecord> change, CancellationToken cancellationToken)
         {
-            var keys = services.Get<KeyTable>();
-            if (await KeyIdPrefix.ResolveAsync(keys, id, error, cancellationToken) is not { } found)
+            if (await ChangeAsync(id, change, cancellationToken) is not { } changed)
             {
-                return 1;
-            }
-
-            var changed = change(found.Record);
-            try
-            {
-                await keys.UpdateAsync(changed, found.ETag, cancellationToken);
-            }
-            catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.PreconditionFailed)
-            {
-                await error.WriteLineAsync($"{ApiKeyHash.Prefix(changed.KeyId)} was changed by someone else while this command ran; nothing was written. Run it again.");
                 return 1;
             }
 
@@ -145,6 +175,36 @@ internal static class KeyCommands
             await output.WriteLineAsync(
                 $"{ApiKeyHash.Prefix(changed.KeyId)}: tier {changed.Tier}, limit {Describe(limit)}, {(changed.Disabled ? "disabled" : "enabled")}");
             return 0;
+        }
+
+        // The record as written; null when the key is not found or was changed meanwhile (said on standard error).
+        async Task<KeyRecord?> ChangeAsync(string id, Func<KeyRecord, KeyRecord> change, CancellationToken cancellationToken)
+        {
+            var keys = services.Get<KeyTable>();
+            if (await KeyIdPrefix.ResolveAsync(keys, id, error, cancellationToken) is not { } found)
+            {
+                return null;
+            }
+
+            var changed = change(found.Record);
+            try
+            {
+                await keys.UpdateAsync(changed, found.ETag, cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.NotFound)
+            {
+                await error.WriteLineAsync(ChangedMeanwhile(changed));
+                return null;
+            }
+
+            return changed;
+        }
+
+        async Task ShowOnceAsync(string key, KeyRecord record)
+        {
+            await output.WriteLineAsync($"key: {key}");
+            await output.WriteLineAsync($"id:  {ApiKeyHash.Prefix(record.KeyId)}");
+            await output.WriteLineAsync("The key is shown this once; the proxy keeps only its hash.");
         }
 
         // The proxy counts a key of a tier it does not have as free, so a mistyped tier would silently give the free limit.
@@ -160,6 +220,12 @@ internal static class KeyCommands
             return null;
         }
     }
+
+    /// <summary>A new secret: 32 random bytes, so that its hash names it alone and cannot be turned back into it.</summary>
+    private static string NewSecret() => "sk-" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+
+    private static string ChangedMeanwhile(KeyRecord record) =>
+        $"{ApiKeyHash.Prefix(record.KeyId)} was changed by someone else while this command ran; nothing was written. Run it again.";
 
     private static string Describe(int? limit) => limit?.ToString(CultureInfo.InvariantCulture) ?? "none";
 }

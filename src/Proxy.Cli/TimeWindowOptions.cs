@@ -1,19 +1,16 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace Proxy.Cli;
 
 /// <summary><c>--since</c> and <c>--until</c>: the window a command reads, checked on their own and together before anything is read.</summary>
 internal sealed class TimeWindowOptions
 {
-    private readonly Option<string> _since = new("--since") { Description = "From when: " + PointInTimeArgument.Forms + " (default 24h).", DefaultValueFactory = _ => "24h" };
+    private static readonly PointInTimeArgument s_defaultSince = new(TimeSpan.FromHours(24), null);
 
-    private readonly Option<string?> _until = new("--until") { Description = "Until when, in the same forms (default now)." };
+    private readonly Option<PointInTimeArgument?> _since = Create("--since", "From when: " + PointInTimeArgument.Forms + " (default 24h).", "24h");
 
-    public TimeWindowOptions()
-    {
-        _since.Validators.Add(result => Check(result, "--since", result.GetValueOrDefault<string>()));
-        _until.Validators.Add(result => Check(result, "--until", result.GetValueOrDefault<string?>()));
-    }
+    private readonly Option<PointInTimeArgument?> _until = Create("--until", "Until when, in the same forms (default now).", "1h");
 
     public void AddTo(Command command)
     {
@@ -21,38 +18,64 @@ internal sealed class TimeWindowOptions
         command.Options.Add(_until);
         command.Validators.Add(result =>
         {
+            // From the options' text: a command's validator runs before its options' parsers, and reading a value that
+            // did not parse would throw. An option that did not parse has its own error.
+            if (!Given(result, _since, out var since) || !Given(result, _until, out var until))
+            {
+                return;
+            }
+
             // Checked against the clock of the check; the command reads its own "now" a moment later, which moves both ends alike.
             var now = TimeProvider.System.GetUtcNow();
-            if (PointInTimeArgument.TryParse(result.GetValue(_since), now, out var from) && PointInTimeArgument.TryParse(result.GetValue(_until) ?? "0001-01-01", now, out var given))
+            var from = (since ?? s_defaultSince).From(now);
+            var to = until?.From(now) ?? now;
+            if (from >= to)
             {
-                var until = result.GetValue(_until) is null ? now : given;
-                if (from >= until)
-                {
-                    result.AddError("--since must be before --until: the window would be empty.");
-                }
-                else if (until - from > TimeWindow.Longest)
-                {
-                    result.AddError($"The window from --since to --until is at most {TimeWindow.Longest.TotalDays:F0} days: narrow it.");
-                }
+                result.AddError("--since must be before --until: the window would be empty.");
+            }
+            else if (to - from > TimeWindow.Longest)
+            {
+                result.AddError($"The window from --since to --until is at most {TimeWindow.Longest.TotalDays:F0} days: narrow it.");
             }
         });
     }
 
     /// <summary>The window <paramref name="parse"/> gives, at <paramref name="now"/>; its options were validated.</summary>
-    public TimeWindow Read(ParseResult parse, DateTimeOffset now)
+    public TimeWindow Read(ParseResult parse, DateTimeOffset now) =>
+        new((parse.GetValue(_since) ?? s_defaultSince).From(now), parse.GetValue(_until)?.From(now) ?? now);
+
+    private static Option<PointInTimeArgument?> Create(string name, string description, string example)
     {
-        var from = PointInTimeArgument.TryParse(parse.GetValue(_since), now, out var since) ? since : throw new ArgumentException("--since was not validated.", nameof(parse));
-        var until = parse.GetValue(_until) is { } text
-            ? PointInTimeArgument.TryParse(text, now, out var given) ? given : throw new ArgumentException("--until was not validated.", nameof(parse))
-            : now;
-        return new TimeWindow(from, until);
+        var refused = OptionValue.Refused(name, PointInTimeArgument.Forms, example);
+        var option = new Option<PointInTimeArgument?>(name) { Description = description, Arity = ArgumentArity.ZeroOrOne };
+        option.CustomParser = result =>
+        {
+            if (result.Tokens is [var token] && PointInTimeArgument.TryParse(token.Value, out var time))
+            {
+                return time;
+            }
+
+            result.AddError(refused);
+            return null;
+        };
+        return option;
     }
 
-    private static void Check(System.CommandLine.Parsing.OptionResult result, string name, string? text)
+    /// <summary>The option's point in time (null when not given); false when its text is not one.</summary>
+    private static bool Given(CommandResult result, Option<PointInTimeArgument?> option, out PointInTimeArgument? time)
     {
-        if (text is not null && !PointInTimeArgument.TryParse(text, TimeProvider.System.GetUtcNow(), out _))
+        time = null;
+        if (result.GetResult(option) is not { } given)
         {
-            result.AddError($"{name} '{text}' is not a duration nor a UTC time: give {PointInTimeArgument.Forms}.");
+            return true;
         }
+
+        if (given.Tokens is [var token] && PointInTimeArgument.TryParse(token.Value, out var parsed))
+        {
+            time = parsed;
+            return true;
+        }
+
+        return false;
     }
 }

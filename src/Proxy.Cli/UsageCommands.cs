@@ -24,15 +24,8 @@ internal static class UsageCommands
                 result.AddError(KeyIdPrefix.NotAnId.Replace("key-id argument", "--key value", StringComparison.Ordinal));
             }
         });
-        var sinceOption = new Option<string>("--since") { Description = "How far back: 90m, 24h, 7d, 2w (default 24h).", DefaultValueFactory = _ => "24h" };
-        sinceOption.Validators.Add(result =>
-        {
-            var text = result.GetValueOrDefault<string>();
-            if (!DurationArgument.TryParse(text, out _))
-            {
-                result.AddError($"--since '{text}' is not a duration: use a number with m, h, d or w (90m, 24h, 7d, 2w), or a time span such as 01:30:00.");
-            }
-        });
+        var sinceOption = DurationOption.Create("--since", "How far back: 90m, 24h, 7d, 2w (default 24h).", TimeSpan.FromSeconds(1), DurationArgument.Longest,
+            "1s to 3650d", "7d");
         var jsonOption = new Option<bool>("--json") { Description = "Print a JSON array of rows instead of a table." };
 
         var usage = new Command("usage", "Requests, failures, refusals, tokens, bytes and latency per key and UTC hour, from the usage ledger.")
@@ -41,8 +34,7 @@ internal static class UsageCommands
         };
         usage.SetAction(async (parse, cancellationToken) =>
         {
-            // The option's validator has already refused a look-back that does not parse.
-            _ = DurationArgument.TryParse(parse.GetValue(sinceOption), out var lookBack);
+            var lookBack = parse.GetValue(sinceOption) ?? TimeSpan.FromHours(24);
             var now = services.Get<TimeProvider>().GetUtcNow();
             var hours = await services.Get<UsageTable>().ReadAsync(now - lookBack, now, parse.GetValue(keyOption), cancellationToken);
             var names = (await services.Get<KeyTable>().ListAsync(cancellationToken)).ToDictionary(record => record.KeyId, record => record.Name, StringComparer.Ordinal);

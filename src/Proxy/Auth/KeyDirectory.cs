@@ -14,13 +14,13 @@ namespace Proxy.Auth;
 public sealed class KeyDirectory
 {
     private readonly KeyTable _keyTable;
-    private readonly TableCopy<FrozenDictionary<string, KeyRecord>> _copy;
+    private readonly TableCopy<Keys> _copy;
 
     public KeyDirectory(KeyTable keyTable, TableStoreCircuit circuit, IOptions<Quota.QuotaOptions> quotaOptions, TimeProvider timeProvider,
         ILogger<KeyDirectory> logger)
     {
         _keyTable = keyTable;
-        _copy = new TableCopy<FrozenDictionary<string, KeyRecord>>(keyTable.Name, ReadAsync, circuit, quotaOptions.Value.StoreTimeout, timeProvider, logger);
+        _copy = new TableCopy<Keys>(keyTable.Name, ReadAsync, circuit, quotaOptions.Value.StoreTimeout, timeProvider, logger);
     }
 
     /// <summary>Whether the table has been read once since start: until it has, a request waits for a read and gets 503 when it fails.</summary>
@@ -30,11 +30,11 @@ public sealed class KeyDirectory
     public DateTimeOffset? ReadAt => _copy.ReadAt;
 
     /// <summary>
-    /// The record of <paramref name="keyId"/>: found, not registered, or unknown because the table has never
-    /// been read and cannot be now. Only the first read waits, and <paramref name="cancellationToken"/> ends that wait
+    /// The record of the key whose secret hashes to <paramref name="secretHash"/>: found, not registered, a rotated key's
+    /// first secret, or unknown because the table has never been read and cannot be now. Only the first read waits, and <paramref name="cancellationToken"/> ends that wait
     /// (not the shared read, which other requests wait on too).
     /// </summary>
-    public async ValueTask<KeyLookup> FindAsync(string keyId, CancellationToken cancellationToken = default)
+    public async ValueTask<KeyLookup> FindAsync(string secretHash, CancellationToken cancellationToken = default)
     {
         var keys = await _copy.GetAsync(cancellationToken);
         if (keys is null)
@@ -42,12 +42,25 @@ public sealed class KeyDirectory
             return KeyLookup.Unavailable;
         }
 
-        return keys.TryGetValue(keyId, out var record) ? new KeyLookup(record, Available: true) : KeyLookup.NotRegistered;
+        return keys.BySecret.TryGetValue(secretHash, out var record) ? new KeyLookup(record, Available: true)
+            : keys.RotatedIds.Contains(secretHash) ? KeyLookup.ReplacedSecret
+            : KeyLookup.NotRegistered;
     }
 
     /// <summary>Reads the table again, unless a read is under way (then that one is shared); never throws.</summary>
     public Task RefreshAsync() => _copy.RefreshAsync();
 
-    private async Task<FrozenDictionary<string, KeyRecord>> ReadAsync(CancellationToken cancellationToken) =>
-        (await _keyTable.ListAsync(cancellationToken)).ToFrozenDictionary(record => record.KeyId, StringComparer.Ordinal);
+    private async Task<Keys> ReadAsync(CancellationToken cancellationToken)
+    {
+        var records = await _keyTable.ListAsync(cancellationToken);
+        return new Keys(
+            records.ToFrozenDictionary(record => record.CurrentSecretHash, StringComparer.Ordinal),
+            records.Where(record => record.SecretHash is not null).Select(record => record.KeyId).ToFrozenSet(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// The records by their current secret's hash, and the ids of the rotated ones: a rotated key's first secret hashes to
+    /// its id, and would otherwise pass in pass-through mode as an unregistered key counted against that same id.
+    /// </summary>
+    private sealed record Keys(FrozenDictionary<string, KeyRecord> BySecret, FrozenSet<string> RotatedIds);
 }

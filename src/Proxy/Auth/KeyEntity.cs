@@ -3,7 +3,7 @@ using Azure.Data.Tables;
 
 namespace Proxy.Auth;
 
-/// <summary>A row of the keys table: partition = key hash, empty row key.</summary>
+/// <summary>A row of the keys table: partition = key id (the hash of its first secret), empty row key.</summary>
 public sealed class KeyEntity : ITableEntity
 {
     public string PartitionKey { get; set; } = string.Empty;
@@ -24,7 +24,10 @@ public sealed class KeyEntity : ITableEntity
 
     public DateTimeOffset CreatedAt { get; set; }
 
-    public KeyRecord ToRecord() => new(PartitionKey, Name, Tier, RequestsPerHour, Disabled, CreatedAt);
+    /// <summary>The hash of the key's secret since it was rotated; absent on a key never rotated (and on rows written before rotation existed).</summary>
+    public string? SecretHash { get; set; }
+
+    public KeyRecord ToRecord() => new(PartitionKey, Name, Tier, RequestsPerHour, Disabled, CreatedAt, SecretHash);
 
     public static KeyEntity From(KeyRecord record) => new()
     {
@@ -34,5 +37,6 @@ public sealed class KeyEntity : ITableEntity
         RequestsPerHour = record.RequestsPerHour,
         Disabled = record.Disabled,
         CreatedAt = record.CreatedAt,
+        SecretHash = record.SecretHash,
     };
 }

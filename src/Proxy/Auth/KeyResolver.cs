@@ -16,17 +16,24 @@ public sealed class KeyResolver(KeyDirectory directory, TierDirectory tiers, Key
 
     public async ValueTask<ResolvedKey> ResolveAsync(string apiKey, CancellationToken cancellationToken = default)
     {
+        // A key's hash is its id until the key is rotated; from then on the record's id names it, whatever its secret.
         var keyId = keyIds.IdOf(apiKey);
         var lookup = await directory.FindAsync(keyId, cancellationToken);
         if (lookup.Record is { } record)
         {
             if (record.Disabled)
             {
-                return Refused(keyId, ErrorCatalog.Forbidden("this API key is disabled."));
+                return Refused(record.KeyId, ErrorCatalog.Forbidden("this API key is disabled."));
             }
 
             var tier = (await tiers.GetAsync(cancellationToken)).RecordFor(record.Tier);
-            return new ResolvedKey(keyId, record.Tier, record.RequestsPerHour ?? tier?.RequestsPerHour, null, tier?.TokensPerHour, tier?.DefaultMaxTokens);
+            return new ResolvedKey(record.KeyId, record.Tier, record.RequestsPerHour ?? tier?.RequestsPerHour, null, tier?.TokensPerHour, tier?.DefaultMaxTokens);
+        }
+
+        if (lookup.Replaced)
+        {
+            // In both modes: a replaced secret is refused as a key the proxy does not know.
+            return Refused(keyId, ErrorCatalog.Unauthorized());
         }
 
         if (_mode == AuthMode.PassThrough)

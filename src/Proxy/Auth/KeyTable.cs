@@ -41,6 +41,10 @@ public sealed class KeyTable(TableServiceClient tableService, IOptions<AuthOptio
     public async Task UpdateAsync(KeyRecord record, ETag ifMatch, CancellationToken cancellationToken = default) =>
         await _table.UpdateEntityAsync(KeyEntity.From(record), ifMatch, TableUpdateMode.Replace, cancellationToken);
 
+    /// <summary>Removes a key's record, unless someone else changed it since it was read.</summary>
+    public async Task DeleteAsync(KeyRecord record, ETag ifMatch, CancellationToken cancellationToken = default) =>
+        await _table.DeleteEntityAsync(record.KeyId, string.Empty, ifMatch, cancellationToken);
+
     /// <summary>The key whose hash starts with <paramref name="keyIdPrefix"/>, with its ETag; null when none or several match.</summary>
     public async Task<(KeyRecord Record, ETag ETag)?> FindAsync(string keyIdPrefix, CancellationToken cancellationToken = default)
     {

@@ -29,8 +29,8 @@ public sealed class KeyCommandValidationTests(InProcessFixture fixture) : IAsync
     [InlineData("0")]
     public async Task Create_LimitBelowOne_IsAUsageError(string limit)
     {
-        CliAssert.Refused(await CliAsync("keys", "create", "--limit", limit), 2, "--limit must be a whole number of requests per hour, 1 or more");
-        CliAssert.Refused(await CliAsync("keys", "set", "abc1", "--limit", limit), 2, "--limit must be a whole number of requests per hour, 1 or more");
+        CliAssert.Refused(await CliAsync("keys", "create", "--limit", limit), 2, "--limit must be a whole number of requests per hour from 1 to 2,147,483,647 (e.g. --limit 100); to refuse a key, use 'proxy-cli keys disable'.");
+        CliAssert.Refused(await CliAsync("keys", "set", "abc1", "--limit", limit), 2, "--limit must be a whole number of requests per hour from 1 to 2,147,483,647 (e.g. --limit 100); to refuse a key, use 'proxy-cli keys disable'.");
     }
 
     [Fact]

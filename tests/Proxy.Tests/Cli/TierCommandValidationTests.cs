@@ -42,7 +42,7 @@ public sealed class TierCommandValidationTests(InProcessFixture fixture) : IAsyn
     [InlineData("0")]
     public async Task Set_LimitBelowOne_IsAUsageError(string limit) =>
         CliAssert.Refused(await CliAsync("tiers", "set", "gold", "--limit", limit), 2,
-            $"--limit must be a whole number of requests per hour, 1 or more (not {limit}); for no limit, give --no-limit.");
+            "--limit must be a whole number of requests per hour from 1 to 2,147,483,647 (e.g. --limit 100); for no limit, give --no-limit.");
 
     [Fact]
     public async Task Set_LimitAndNoLimitTogether_IsAUsageError() =>
@@ -59,7 +59,7 @@ public sealed class TierCommandValidationTests(InProcessFixture fixture) : IAsyn
     [InlineData("0")]
     public async Task Set_TokensBelowOne_IsAUsageError(string tokens) =>
         CliAssert.Refused(await CliAsync("tiers", "set", "gold", "--tokens", tokens), 2,
-            $"--tokens must be a whole number of tokens per hour, 1 or more (not {tokens}); for no token limit, give --no-tokens.");
+            "--tokens must be a whole number of tokens per hour from 1 to 1,000,000,000 (e.g. --tokens 100000); for no token limit, give --no-tokens.");
 
     [Fact]
     public async Task Set_TokensAndNoTokensTogether_IsAUsageError() =>
@@ -101,7 +101,7 @@ public sealed class TierCommandValidationTests(InProcessFixture fixture) : IAsyn
     [InlineData("-5000")]
     public async Task Set_DefaultMaxTokensBelowZero_IsAUsageError(string tokens) =>
         CliAssert.Refused(await CliAsync("tiers", "set", "gold", "--default-max-tokens", tokens), 2,
-            $"--default-max-tokens must be a whole number of tokens, 0 or more (not {tokens}); for the deployment's default, give --no-default-max-tokens.");
+            "--default-max-tokens must be a whole number of tokens from 0 to 1,000,000 (e.g. --default-max-tokens 1024); for the deployment's default, give --no-default-max-tokens.");
 
     [Fact]
     public async Task Set_NewTierWithTokensOnly_IsRefused_AskingForItsRequestLimit() =>

@@ -28,6 +28,34 @@ public sealed class ToolPackageTests : IDisposable
         Assert.Contains("--settings", help, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task PackedAgain_ToolUpdate_InstallsTheNewerPack()
+    {
+        var tools = Path.Combine(_folder.FullName, "tools");
+        var project = Path.Combine(RepositoryPaths.Root, "src", "Proxy.Cli");
+        var first = await PackAsync(project, "first");
+        await RunAsync("dotnet", "tool", "install", "proxy-cli", "--tool-path", tools, "--source", Path.GetDirectoryName(first)!);
+        var second = await PackAsync(project, "second");
+
+        var update = await RunAsync("dotnet", "tool", "update", "proxy-cli", "--tool-path", tools, "--source", Path.GetDirectoryName(second)!);
+        var listed = await RunAsync("dotnet", "tool", "list", "--tool-path", tools);
+
+        // A version of its own at each pack: the second is newer, and the update installs it instead of answering "already installed".
+        Assert.True(System.Version.Parse(Version(second)) > System.Version.Parse(Version(first)), $"{first} then {second}");
+        Assert.DoesNotContain("already installed", update, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(Version(second), listed, StringComparison.Ordinal);
+
+        static string Version(string package) => Path.GetFileNameWithoutExtension(package)["proxy-cli.".Length..];
+    }
+
+    /// <summary>Packs the tests' own build into a folder of its own; the path of the package.</summary>
+    private async Task<string> PackAsync(string project, string folder)
+    {
+        var packages = Path.Combine(_folder.FullName, folder);
+        await RunAsync("dotnet", "pack", project, "-c", RepositoryPaths.Configuration, "--no-build", "--nologo", "-o", packages);
+        return Assert.Single(Directory.GetFiles(packages, "proxy-cli.*.nupkg"));
+    }
+
     private async Task<string> RunAsync(string file, params string[] arguments)
     {
         var start = new ProcessStartInfo(file)
