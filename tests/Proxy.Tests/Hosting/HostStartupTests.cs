@@ -22,6 +22,8 @@ public sealed class HostStartupTests(InProcessFixture fixture) : IClassFixture<I
     [InlineData("Proxy__Upstream__BaseUrl", "api.aimlapi.com", "Proxy__Upstream__BaseUrl must be an absolute http or https URL.")]
     [InlineData("Proxy__Upstream__BaseUrl", "https://api.aimlapi.com/v1",
         "Proxy__Upstream__BaseUrl must not end in a version segment ('/v1'), since clients send it: use https://api.aimlapi.com.")]
+    [InlineData("Proxy__Upstream__BaseUrl", "https://upuser:" + SecretBearingEndpoints.Password + "@api.aimlapi.com/v1",
+        "Proxy__Upstream__BaseUrl must not end in a version segment ('/v1'), since clients send it: use https://api.aimlapi.com.")]
     [InlineData("Proxy__Auth__KeyIdCacheSize", "-1", "Proxy__Auth__KeyIdCacheSize must be between 0 and 1000000.")]
     [InlineData("Proxy__Connections__MaxIdleConnections", "0", "Proxy__Connections__MaxIdleConnections must be positive")]
     [InlineData("Proxy__Cors__AllowedOrigins", "https://app.example/page", "Proxy__Cors__AllowedOrigins: 'https://app.example/page' must be * or an origin")]
@@ -39,6 +41,7 @@ public sealed class HostStartupTests(InProcessFixture fixture) : IClassFixture<I
 
         AssertOneLineRefusal(exitCode, output, expected);
         Assert.DoesNotContain("c2VjcmV0", output, StringComparison.Ordinal);
+        SecretBearingEndpoints.AssertNoneIn(output);
     }
 
     [Fact]
