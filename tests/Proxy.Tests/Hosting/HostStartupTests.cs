@@ -32,6 +32,15 @@ public sealed class HostStartupTests(InProcessFixture fixture) : IClassFixture<I
     [InlineData("Proxy__Usage__TableName", "u", "Proxy__Usage__TableName must be 3 to 63 letters and digits")]
     [InlineData("Proxy__Quota__FreeTokensPerHour", "0", "Proxy__Quota__FreeTokensPerHour must be 1 or more, or empty for no token limit.")]
     [InlineData("Proxy__Quota__Tiers__gold__TokensPerHour", "-1", "Proxy__Quota__Tiers__gold__TokensPerHour must be 1 or more, or empty for no token limit.")]
+    [InlineData("urls", "http://127.0.0.1:abc", "ASPNETCORE_URLS (or --urls) must give a port number from 1 to 65535 (or 0 for a free one).")]
+    [InlineData("urls", "http://127.0.0.1:99999", "ASPNETCORE_URLS (or --urls) must give a port number from 1 to 65535 (or 0 for a free one).")]
+    [InlineData("urls", "http://localhost:0", "ASPNETCORE_URLS (or --urls) must give a port number from 1 to 65535.")]
+    [InlineData("urls", "http://127.0.0.1:0;http://proxy.example:8080", "ASPNETCORE_URLS (or --urls) must name an IP address, localhost, or * for every interface")]
+    [InlineData("urls", "http://127.0.0.1", "ASPNETCORE_URLS (or --urls) must be addresses such as http://127.0.0.1:7071")]
+    [InlineData("urls", "http://upuser:" + SecretBearingEndpoints.Password + "@127.0.0.1:0", "ASPNETCORE_URLS (or --urls) must be addresses such as http://127.0.0.1:7071")]
+    [InlineData("urls", "https://127.0.0.1:0", "ASPNETCORE_URLS (or --urls) must use http: the standalone host serves no TLS")]
+    [InlineData("https_ports", "8443", "ASPNETCORE_HTTPS_PORTS cannot be served: the standalone host serves http only")]
+    [InlineData("Kestrel__Endpoints__api__Url", "http://0.0.0.0:70000", "Kestrel__Endpoints__api__Url must give a port number from 1 to 65535")]
     public async Task ABadSetting_StopsTheHostWithOneLineNamingIt_AndExitCode1(string setting, string value, string expected)
     {
         var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
@@ -42,6 +51,18 @@ public sealed class HostStartupTests(InProcessFixture fixture) : IClassFixture<I
         AssertOneLineRefusal(exitCode, output, expected);
         Assert.DoesNotContain("c2VjcmV0", output, StringComparison.Ordinal);
         SecretBearingEndpoints.AssertNoneIn(output);
+    }
+
+    [Fact]
+    public async Task APortListThatIsNotNumbers_StopsTheHostNamingTheSetting_AndExitCode1()
+    {
+        var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
+        settings["urls"] = string.Empty;
+        settings["http_ports"] = "8080;abc";
+
+        var (exitCode, output) = await InProcessProxy.RunToExitAsync(settings);
+
+        AssertOneLineRefusal(exitCode, output, "ASPNETCORE_HTTP_PORTS must be port numbers from 1 to 65535, separated by ';'.");
     }
 
     [Fact]
