@@ -40,6 +40,7 @@ public sealed class HostStartupTests(InProcessFixture fixture) : IClassFixture<I
     [InlineData("urls", "http://upuser:" + SecretBearingEndpoints.Password + "@127.0.0.1:0", "ASPNETCORE_URLS (or --urls) must be addresses such as http://127.0.0.1:7071")]
     [InlineData("urls", "https://127.0.0.1:0", "ASPNETCORE_URLS (or --urls) must use http: the standalone host serves no TLS")]
     [InlineData("https_ports", "8443", "ASPNETCORE_HTTPS_PORTS cannot be served: the standalone host serves http only")]
+    [InlineData("Proxy__Telemetry__PrometheusEndpoint", "http://127.0.0.1:0", "Proxy__Telemetry__PrometheusEndpoint must be an http address with a port from 1 to 65535")]
     [InlineData("Kestrel__Endpoints__api__Url", "http://0.0.0.0:70000", "Kestrel__Endpoints__api__Url must give a port number from 1 to 65535")]
     public async Task ABadSetting_StopsTheHostWithOneLineNamingIt_AndExitCode1(string setting, string value, string expected)
     {
