@@ -1,3 +1,4 @@
+using Proxy.Hosting;
 using Proxy.Storage;
 
 namespace Proxy.Cli;
@@ -11,7 +12,7 @@ internal static class CommandFailure
 {
     public static string Describe(Exception exception, Uri? storage)
     {
-        var where = storage is null ? "Storage" : $"Storage at {storage.GetLeftPart(UriPartial.Authority)}";
+        var where = storage is null ? "Storage" : $"Storage at {SafeEndpoint.DescribeServer(storage)}";
         var cause = StorageFailureCause.Of(exception);
         if (StorageFailureCause.IsRefusal(exception))
         {

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
+using Proxy.Hosting;
 using Proxy.Telemetry;
 
 namespace Proxy.Functions;
@@ -77,13 +78,13 @@ internal sealed class AzureMonitorExport(string ingestionHost, string authentica
             : (new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned), "Entra, as the system-assigned managed identity");
     }
 
-    /// <summary>Host and port of the connection string's ingestion endpoint, for the start line: never the instrumentation key.</summary>
+    /// <summary>Scheme, host and port of the connection string's ingestion endpoint, for the start line: never the instrumentation key or user-info.</summary>
     private static string IngestionHost(string connectionString)
     {
         var endpoint = connectionString
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(part => part.Split('=', 2, StringSplitOptions.TrimEntries))
             .FirstOrDefault(pair => pair.Length == 2 && pair[0].Equals("IngestionEndpoint", StringComparison.OrdinalIgnoreCase))?[1];
-        return Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : "the default ingestion endpoint";
+        return Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) ? SafeEndpoint.DescribeServer(uri) : "the default ingestion endpoint";
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using Proxy.Hosting;
 using Proxy.Telemetry;
 
 namespace Proxy.Standalone;
@@ -41,7 +42,7 @@ internal sealed class PrometheusEndpoint(IOptions<TelemetryOptions> options, ILo
         services.AddHostedService<PrometheusEndpoint>();
     }
 
-    private readonly Uri _scrapeUrl = new(options.Value.PrometheusAddress!, TelemetryOptions.ScrapePath);
+    private readonly string _scrapeUrl = SafeEndpoint.Describe(new Uri(options.Value.PrometheusAddress!, TelemetryOptions.ScrapePath));
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

@@ -27,7 +27,11 @@ public static class StandaloneApp
     public static WebApplication Build(WebApplicationBuilder builder, Action<IServiceCollection>? replace = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ListenAddresses.Apply(builder);
         builder.Logging.AddProxyConsole(builder.Configuration);
+
+        // Kestrel's "Now listening on:" line per address is replaced by the one line of ListenAddresses (event 1102).
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 
         // The console lifetime's own lines ("Application started", "Application is shutting down...") are replaced by the
         // proxy's start and stop lines (events 1100, 1101): the lifetime writes its stopping line even when the host never
@@ -41,6 +45,7 @@ public static class StandaloneApp
         replace?.Invoke(builder.Services);
 
         var app = builder.Build();
+        ListenAddresses.LogWhenListening(app);
         app.Run(app.Services.GetRequiredService<ProxyRequestHandler>().HandleAsync);
         return app;
     }

@@ -24,7 +24,8 @@ internal static class BenchmarkRun
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Proxy__Upstream__BaseUrl"] = upstream.BaseAddress.ToString(),
             ["Logging__LogLevel__Default"] = "Warning",
-            ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+            // The line that says where the host listens, which the harness reads its port from.
+            ["Logging__LogLevel__Proxy.Standalone.ListenAddresses"] = "Information",
         };
         // Each with its own tiers table, so that each one's free limit is the one in effect.
         await using var forwarding = await StandaloneProxyProcess.StartAsync(new Dictionary<string, string>(common)

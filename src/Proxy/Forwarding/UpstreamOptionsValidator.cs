@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Proxy.Hosting;
 
 namespace Proxy.Forwarding;
 
@@ -23,7 +24,7 @@ internal sealed class UpstreamOptionsValidator : IValidateOptions<UpstreamOption
         {
             // Clients send the version in every path (/v1/chat/completions): the upstream would get /v1/v1/….
             failures.Add($"Proxy__Upstream__BaseUrl must not end in a version segment ('{options.BaseUrl.AbsolutePath.TrimEnd('/')}'), since clients send it: " +
-                $"use {options.BaseUrl.GetLeftPart(UriPartial.Authority)}.");
+                $"use {SafeEndpoint.DescribeServer(options.BaseUrl)}.");
         }
 
         if (options.Timeout <= TimeSpan.Zero)

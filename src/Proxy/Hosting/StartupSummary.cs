@@ -14,7 +14,8 @@ namespace Proxy.Hosting;
 
 /// <summary>
 /// One line at start-up with what this process runs with, so that an operator reading the log knows which upstream,
-/// mode, limits and storage it is about: hosts and names only, never a key or a connection string.
+/// mode, limits and storage it is about: endpoints (<see cref="SafeEndpoint"/>) and names only, never a key, a connection
+/// string, an endpoint's user-info or its query.
 /// </summary>
 internal sealed partial class StartupSummary(
     IOptions<UpstreamOptions> upstream, IOptions<AuthOptions> auth, IOptions<QuotaOptions> quota, IOptions<FailureOptions> failures,
@@ -47,11 +48,11 @@ internal sealed partial class StartupSummary(
         var limits = string.Join(", ", new[] { (Name: QuotaOptions.FreeTier, Limit: options.FreeRequestsPerHour) }
             .Concat(options.Tiers.Select(tier => (Name: tier.Key, Limit: tier.Value.RequestsPerHour)))
             .Select(tier => $"{tier.Name} {(tier.Limit is { } limit ? limit.ToString(CultureInfo.InvariantCulture) + "/h" : "unlimited")}"));
-        var upstreamHost = upstream.Value.BaseUrl.GetLeftPart(UriPartial.Authority);
+        var upstreamEndpoint = SafeEndpoint.Describe(upstream.Value.BaseUrl);
         var upstreamKey = string.IsNullOrEmpty(upstream.Value.ApiKey) ? "the client's" : "the configured";
-        var tableEndpoint = tables.Uri.GetLeftPart(UriPartial.Path);
-        var queueEndpoint = queues.Uri.GetLeftPart(UriPartial.Path);
-        Started(logger, upstreamHost, auth.Value.Mode, upstreamKey, limits, options.FailureMode, tableEndpoint, queueEndpoint, failures.Value.QueueName);
+        var tableEndpoint = SafeEndpoint.Describe(tables.Uri);
+        var queueEndpoint = SafeEndpoint.Describe(queues.Uri);
+        Started(logger, upstreamEndpoint, auth.Value.Mode, upstreamKey, limits, options.FailureMode, tableEndpoint, queueEndpoint, failures.Value.QueueName);
     }
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Proxy stopping: finishing the requests in flight and sending the buffered failure records")]

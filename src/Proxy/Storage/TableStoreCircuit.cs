@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Proxy.Auth;
+using Proxy.Hosting;
 using Proxy.Quota;
 
 namespace Proxy.Storage;
@@ -47,7 +48,7 @@ public sealed class TableStoreCircuit
     public TableStoreCircuit(
         TableServiceClient tableService, IOptions<QuotaOptions> options, IOptions<AuthOptions> auth, TimeProvider timeProvider,
         ILogger<TableStoreCircuit> logger)
-        : this(cancellationToken => StorageProbe.ListOneTableAsync(tableService, cancellationToken), tableService.Uri.GetLeftPart(UriPartial.Path), options, auth, timeProvider, logger)
+        : this(cancellationToken => StorageProbe.ListOneTableAsync(tableService, cancellationToken), SafeEndpoint.Describe(tableService.Uri), options, auth, timeProvider, logger)
     {
     }
 
@@ -73,7 +74,7 @@ public sealed class TableStoreCircuit
     /// <summary>Why the last failed probe failed (<see cref="StorageFailureCause"/>); null before any failed.</summary>
     public string? LastCause => Volatile.Read(ref _cause);
 
-    /// <summary>Where the store is, for a log line: scheme, host, port and (Azurite) account, never a key or a query string.</summary>
+    /// <summary>Where the store is, for a log line (<see cref="SafeEndpoint"/>): scheme, host, port and path, never a key, user-info or a query.</summary>
     public string Endpoint { get; }
 
     /// <summary>A store call made on a request's behalf got an answer: the store is there.</summary>

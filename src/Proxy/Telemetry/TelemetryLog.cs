@@ -6,7 +6,7 @@ namespace Proxy.Telemetry;
 public static partial class TelemetryLog
 {
     [LoggerMessage(EventId = 5100, Level = LogLevel.Information, Message = "Metrics for Prometheus at {ScrapeUrl}")]
-    public static partial void PrometheusEndpoint(ILogger logger, Uri scrapeUrl);
+    public static partial void PrometheusEndpoint(ILogger logger, string scrapeUrl);
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information,
         Message = "Metrics and traces exported to Azure Monitor at {IngestionHost}, authenticated by {Authentication}")]

@@ -15,12 +15,13 @@ internal sealed class TelemetryOptionsValidator : IValidateOptions<TelemetryOpti
         var endpoint = options.PrometheusEndpoint;
         var valid = Uri.TryCreate(endpoint, UriKind.Absolute, out var uri)
             && uri.Scheme == Uri.UriSchemeHttp
+            && uri.Port is >= 1 and <= 65535
             && endpoint.Contains(":" + uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             && uri.AbsolutePath == "/" && uri.Query.Length == 0 && uri.Fragment.Length == 0 && uri.UserInfo.Length == 0;
         return valid
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(
-                "Proxy__Telemetry__PrometheusEndpoint must be an http address with a port and no path, such as http://127.0.0.1:9464 " +
+                "Proxy__Telemetry__PrometheusEndpoint must be an http address with a port from 1 to 65535 and no path, such as http://127.0.0.1:9464 " +
                 "(the metrics are then served at /metrics), or empty for none.");
     }
 }

@@ -30,6 +30,22 @@ public sealed partial class ConsoleLogTests(InProcessFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task StartupSummary_EndpointsWithUserInfoAndQuery_PrintsSchemeHostPortAndPathOnly()
+    {
+        var upstream = fixture.Upstream.BaseAddress;
+        var storage = SecretBearingEndpoints.InConnectionString(AzuriteProcess.ConnectionStringFor(fixture.Azurite.TablePort, fixture.Azurite.QueuePort));
+        await using var proxy = await fixture.StartProxyAsync(upstream,
+            ("Proxy__Upstream__BaseUrl", $"http://upuser:{SecretBearingEndpoints.Password}@{upstream.Authority}/"), ("AzureWebJobsStorage", storage));
+
+        var summary = await LogLines.WaitForAsync(proxy, "[1100]");
+
+        Assert.Contains($"upstream http://{upstream.Authority} with the client's key", summary, StringComparison.Ordinal);
+        Assert.Contains($"tables http://127.0.0.1:{fixture.Azurite.TablePort}/devstoreaccount1, ", summary, StringComparison.Ordinal);
+        Assert.Contains($"failure queue http://127.0.0.1:{fixture.Azurite.QueuePort}/devstoreaccount1 ", summary, StringComparison.Ordinal);
+        SecretBearingEndpoints.AssertNoneIn(proxy.Output);
+    }
+
+    [Fact]
     public async Task SimpleFormatter_EveryLineStartsWithAUtcTimestamp()
     {
         await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress);

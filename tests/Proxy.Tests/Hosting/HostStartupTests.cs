@@ -22,6 +22,8 @@ public sealed class HostStartupTests(InProcessFixture fixture) : IClassFixture<I
     [InlineData("Proxy__Upstream__BaseUrl", "api.aimlapi.com", "Proxy__Upstream__BaseUrl must be an absolute http or https URL.")]
     [InlineData("Proxy__Upstream__BaseUrl", "https://api.aimlapi.com/v1",
         "Proxy__Upstream__BaseUrl must not end in a version segment ('/v1'), since clients send it: use https://api.aimlapi.com.")]
+    [InlineData("Proxy__Upstream__BaseUrl", "https://upuser:" + SecretBearingEndpoints.Password + "@api.aimlapi.com/v1",
+        "Proxy__Upstream__BaseUrl must not end in a version segment ('/v1'), since clients send it: use https://api.aimlapi.com.")]
     [InlineData("Proxy__Auth__KeyIdCacheSize", "-1", "Proxy__Auth__KeyIdCacheSize must be between 0 and 1000000.")]
     [InlineData("Proxy__Connections__MaxIdleConnections", "0", "Proxy__Connections__MaxIdleConnections must be positive")]
     [InlineData("Proxy__Connections__FirstRequestGracePeriod", "00:00:00", "Proxy__Connections__FirstRequestGracePeriod must be positive.")]
@@ -32,6 +34,16 @@ public sealed class HostStartupTests(InProcessFixture fixture) : IClassFixture<I
     [InlineData("Proxy__Quota__FreeTokensPerHour", "0", "Proxy__Quota__FreeTokensPerHour must be 1 or more, or empty for no token limit.")]
     [InlineData("Proxy__Quota__Tiers__gold__TokensPerHour", "-1", "Proxy__Quota__Tiers__gold__TokensPerHour must be 1 or more, or empty for no token limit.")]
     [InlineData("Proxy__Failures__KeyedRecordsPerInterval", "0", "Proxy__Failures__BufferCapacity, __AnonymousBufferCapacity, __KeyedRecordsPerInterval, __BatchSize")]
+    [InlineData("urls", "http://127.0.0.1:abc", "ASPNETCORE_URLS (or --urls) must give a port number from 1 to 65535 (or 0 for a free one).")]
+    [InlineData("urls", "http://127.0.0.1:99999", "ASPNETCORE_URLS (or --urls) must give a port number from 1 to 65535 (or 0 for a free one).")]
+    [InlineData("urls", "http://localhost:0", "ASPNETCORE_URLS (or --urls) must give a port number from 1 to 65535.")]
+    [InlineData("urls", "http://127.0.0.1:0;http://proxy.example:8080", "ASPNETCORE_URLS (or --urls) must name an IP address, localhost, or * for every interface")]
+    [InlineData("urls", "http://127.0.0.1", "ASPNETCORE_URLS (or --urls) must be addresses such as http://127.0.0.1:7071")]
+    [InlineData("urls", "http://upuser:" + SecretBearingEndpoints.Password + "@127.0.0.1:0", "ASPNETCORE_URLS (or --urls) must be addresses such as http://127.0.0.1:7071")]
+    [InlineData("urls", "https://127.0.0.1:0", "ASPNETCORE_URLS (or --urls) must use http: the standalone host serves no TLS")]
+    [InlineData("https_ports", "8443", "ASPNETCORE_HTTPS_PORTS cannot be served: the standalone host serves http only")]
+    [InlineData("Proxy__Telemetry__PrometheusEndpoint", "http://127.0.0.1:0", "Proxy__Telemetry__PrometheusEndpoint must be an http address with a port from 1 to 65535")]
+    [InlineData("Kestrel__Endpoints__api__Url", "http://0.0.0.0:70000", "Kestrel__Endpoints__api__Url must give a port number from 1 to 65535")]
     public async Task ABadSetting_StopsTheHostWithOneLineNamingIt_AndExitCode1(string setting, string value, string expected)
     {
         var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
@@ -41,6 +53,19 @@ public sealed class HostStartupTests(InProcessFixture fixture) : IClassFixture<I
 
         AssertOneLineRefusal(exitCode, output, expected);
         Assert.DoesNotContain("c2VjcmV0", output, StringComparison.Ordinal);
+        SecretBearingEndpoints.AssertNoneIn(output);
+    }
+
+    [Fact]
+    public async Task APortListThatIsNotNumbers_StopsTheHostNamingTheSetting_AndExitCode1()
+    {
+        var settings = fixture.SettingsFor(fixture.Upstream.BaseAddress);
+        settings["urls"] = string.Empty;
+        settings["http_ports"] = "8080;abc";
+
+        var (exitCode, output) = await InProcessProxy.RunToExitAsync(settings);
+
+        AssertOneLineRefusal(exitCode, output, "ASPNETCORE_HTTP_PORTS must be port numbers from 1 to 65535, separated by ';'.");
     }
 
     [Fact]

@@ -17,7 +17,28 @@ public sealed class StandaloneProgramTests(StandaloneHostFixture fixture)
 
         Assert.Equal(0, exitCode);
         Assert.Contains("Usage: dotnet Proxy.Standalone.dll", output, StringComparison.Ordinal);
-        Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("[1102]", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("--urls=http://127.0.0.1:0", "extra")]
+    public async Task AnUnknownArgument_IsRefusedWithTheUsage_AndExitCode2_AndStartsNothing(params string[] arguments)
+    {
+        var (exitCode, output) = await StandaloneProxyProcess.RunToExitAsync(fixture.SettingsFor(fixture.Upstream.BaseAddress), arguments);
+
+        Assert.True(exitCode == 2, output);
+        Assert.Contains($"Unrecognized command or argument '{arguments[^1]}'.", output, StringComparison.Ordinal);
+        Assert.Contains("Usage: dotnet Proxy.Standalone.dll", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("[1102]", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APortThatIsNotANumber_StopsTheProcessNamingTheSetting_AndExitCode1()
+    {
+        var (exitCode, output) = await StandaloneProxyProcess.RunToExitAsync(fixture.SettingsFor(fixture.Upstream.BaseAddress), "--urls", "http://127.0.0.1:abc");
+
+        HostStartupTests.AssertOneLineRefusal(exitCode, output, "ASPNETCORE_URLS (or --urls) must give a port number from 1 to 65535");
     }
 
     [Fact]

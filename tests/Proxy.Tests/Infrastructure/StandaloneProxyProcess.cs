@@ -92,6 +92,6 @@ internal sealed partial class StandaloneProxyProcess : ProxyProcess
     /// <summary>Kills the process (SIGKILL): no shutdown, no drain, as a crash or an out-of-memory kill would.</summary>
     public override async ValueTask DisposeAsync() => await StopAsync(_process);
 
-    [GeneratedRegex(@"Now listening on: (?<address>http://[^\s""]+)")]
+    [GeneratedRegex(@"Listening on (?<address>http://[^\s,""]+)")]
     private static partial Regex ListeningLine();
 }

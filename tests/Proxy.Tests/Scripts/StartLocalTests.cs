@@ -99,6 +99,23 @@ public sealed partial class StartLocalTests(ITestOutputHelper output) : IAsyncLi
         Assert.DoesNotContain("Azurite (pid", run.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("99999")]
+    [InlineData("0")]
+    [InlineData("7071 ")]
+    public async Task APortThatIsNotAPortNumber_StopsTheScriptWithOneLineNamingIt_AndExitCode1(string port)
+    {
+        var start = ScriptStart(LoopbackPort.Unused());
+        start.Environment["PORT"] = port;
+
+        await using var run = new ScriptRun(Process.Start(start)!, output);
+        var exitCode = await run.WaitForExitAsync();
+
+        Assert.True(exitCode == 1, run.Output);
+        Assert.Equal("PORT must be a port number from 1 to 65535.", run.Output.Trim());
+    }
+
     private async Task<ScriptRun> StartScriptAsync(int port)
     {
         var run = new ScriptRun(Process.Start(ScriptStart(port))!, output);
