@@ -9,7 +9,7 @@ namespace Proxy.Tests.Failures;
 /// </summary>
 public abstract class OversizedFailureTests(ProxyFixture fixture, ITestOutputHelper output)
 {
-    /// <summary>The documented bounds (README, "Failures") as a reader of the archive sees them.</summary>
+    /// <summary>The documented bounds (docs/failures.md) as a reader of the archive sees them.</summary>
     protected const int MaxIdLength = 256;
     protected const int MaxPathLength = 2048;
 

@@ -15,7 +15,7 @@ public abstract class HeaderForwardingTests(ProxyFixture fixture)
         using var client = ProxyFixture.ClientFor(fixture.Proxy);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/echo?headers=stripped");
         // The Functions host matches its call to the worker with its invocation by x-ms-invocation-id, keeping a client's
-        // own if it sent one (README, "Running under the Functions host"): there a client can only break its own request.
+        // own if it sent one (docs/running.md, "Running under the Functions host"): there a client can only break its own request.
         var forged = s_forgedHeaders.Where(name => fixture.Kind != ProxyHostKind.Functions || name != "x-ms-invocation-id");
         foreach (var name in forged)
         {

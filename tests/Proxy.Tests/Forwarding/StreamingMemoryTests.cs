@@ -18,7 +18,7 @@ public abstract class StreamingMemoryTests(ProxyFixture fixture, ITestOutputHelp
         var baseline = fixture.Proxy.WorkingSet;
 
         using var sampler = new MemorySampler(fixture.Proxy);
-        // The Functions host reads a body with a Content-Length whole before the app runs (README, "Running under the
+        // The Functions host reads a body with a Content-Length whole before the app runs (docs/running.md, "Running under the
         // Functions host"); a chunked one it streams, as the standalone host streams both.
         using var response = await client.PostAsync("/v1/upload", new GeneratedContent(size, declareLength: fixture.Kind != ProxyHostKind.Functions));
         var peak = sampler.Stop();

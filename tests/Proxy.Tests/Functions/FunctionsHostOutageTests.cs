@@ -15,7 +15,7 @@ public sealed class FunctionsHostOutageTests(FunctionsHostFixture fixture, ITest
     /// A short outage (12 s from the stop, however long the requests made during it take on a loaded machine; well
     /// under what the host's storage client spends retrying a refused connection, about 25 s):
     /// the records the worker buffered go out and the trigger archives them. A longer one with refused connections makes
-    /// the host shut itself down (README, "Running under the Functions host").
+    /// the host shut itself down (docs/running.md, "Running under the Functions host").
     /// </summary>
     [Fact]
     public async Task ArchivingAfterAShortStorageOutage_CatchesUpWithinSeconds()

@@ -78,7 +78,7 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture)
     [Fact]
     public async Task DeclaredBodyOverTheHostsOwnLimit_IsAnsweredByTheHostItself()
     {
-        // What README's "Running under the Functions host" says: the host refuses such a body before the app runs.
+        // What docs/running.md, "Running under the Functions host", says: the host refuses such a body before the app runs.
         var response = await RawHttp.SendAsync(fixture.Proxy.Port,
             $"POST /v1/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ProxyFixture.ClientKey}\r\n" +
             $"Content-Length: {100L * 1024 * 1024 + 1}\r\nConnection: close\r\n");

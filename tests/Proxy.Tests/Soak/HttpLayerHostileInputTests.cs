@@ -9,7 +9,7 @@ namespace Proxy.Tests.Soak;
 /// Hostile input that the server facing the client parses before any handler: requests that break HTTP/1.1 itself, which
 /// Kestrel refuses and the standalone host's connection wrappers answer with the documented body; non-origin-form targets;
 /// path spellings that escape the prefixes; bodies that stall. Standalone host only: under the Functions host, the host's
-/// own server answers or normalises these before the app runs (README, "Running under the Functions host").
+/// own server answers or normalises these before the app runs (docs/running.md, "Running under the Functions host").
 /// </summary>
 public sealed class HttpLayerHostileInputTests(InProcessFixture fixture, ITestOutputHelper output) : HostileRequests(fixture, output), IClassFixture<InProcessFixture>
 {
@@ -127,7 +127,7 @@ public sealed class HttpLayerHostileInputTests(InProcessFixture fixture, ITestOu
     /// <summary>
     /// Absolute-form, authority-form and asterisk-form targets, with a Host that matches them, so that Kestrel lets them
     /// through to the proxy, which must not follow them anywhere. Under the Functions host the host's server takes them
-    /// apart first (README, "Running under the Functions host").
+    /// apart first (docs/running.md, "Running under the Functions host").
     /// </summary>
     [Theory]
     [InlineData("GET http://upstream.example/v1/echo HTTP/1.1", "upstream.example", "/v1/echo")]
