@@ -53,6 +53,7 @@ public static class ProxyServiceCollectionExtensions
         services.TryAddSingleton<KeyTable>();
         services.TryAddSingleton<KeyDirectory>();
         services.TryAddSingleton<TierTable>();
+        services.TryAddSingleton(provider => new TierSettings(configuration.GetSection(QuotaOptions.SectionName), provider.GetRequiredService<IOptions<QuotaOptions>>()));
         services.TryAddSingleton<TierDirectory>();
         services.AddHostedService<DirectoryRefreshService>();
         services.TryAddSingleton<KeyIdCache>();

@@ -17,11 +17,16 @@ public sealed class TierDirectory
     private readonly ILogger<TierDirectory> _logger;
     private readonly TableCopy<TierLimits> _copy;
     private readonly TierLimits _settings;
+    private readonly TierSettings _givenSettings;
     private string? _inEffect;
+    private bool _settingsCompared;
 
-    public TierDirectory(TierTable table, TableStoreCircuit circuit, IOptions<QuotaOptions> quotaOptions, TimeProvider timeProvider, ILogger<TierDirectory> logger)
+    public TierDirectory(
+        TierTable table, TierSettings givenSettings, TableStoreCircuit circuit, IOptions<QuotaOptions> quotaOptions, TimeProvider timeProvider,
+        ILogger<TierDirectory> logger)
     {
         _table = table;
+        _givenSettings = givenSettings;
         _logger = logger;
         _settings = TierLimits.Of(quotaOptions.Value.DefaultTiers());
         _copy = new TableCopy<TierLimits>(table.Name, ReadAsync, circuit, quotaOptions.Value.StoreTimeout, timeProvider, logger);
@@ -48,6 +53,17 @@ public sealed class TierDirectory
         }
 
         var limits = TierLimits.Of(read.Tiers);
+        if (!_settingsCompared)
+        {
+            // Once, on this process's first read: the settings do not change while it runs, and a later change made
+            // with the CLI is the table's own, not a setting being overridden.
+            _settingsCompared = true;
+            foreach (var overridden in _givenSettings.OverriddenBy(limits))
+            {
+                TierLog.SettingOverridden(_logger, overridden.Setting, overridden.Given, _table.Name, overridden.InTable, overridden.Command);
+            }
+        }
+
         if (limits.Description != _inEffect)
         {
             _inEffect = limits.Description;

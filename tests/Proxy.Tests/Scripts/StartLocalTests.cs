@@ -87,6 +87,45 @@ public sealed partial class StartLocalTests(ITestOutputHelper output) : IAsyncLi
     }
 
     [Fact]
+    public async Task AzuriteExitingWhileTheProxyRuns_StopsTheProxy_WithOneLineNamingAzurite_AndExitCode1()
+    {
+        var port = LoopbackPort.Unused();
+        await using var run = await StartScriptAsync(port);
+        var azuritePid = _azuritePids[^1];
+        var proxyPid = int.Parse((await run.WaitForAsync(ProxyPid(), s_startTimeout)).Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+        using (var azurite = Process.GetProcessById(azuritePid))
+        {
+            azurite.Kill();
+        }
+
+        var exitCode = await run.WaitForExitAsync();
+
+        Assert.True(exitCode == 1, run.Output);
+        Assert.Contains(
+            $"Azurite (pid {azuritePid}) exited (code 137) while the proxy was running: stopping the proxy (pid {proxyPid}), which without storage would admit requests uncounted. Start scripts/start-local.sh again; Azurite's data in {_data.FullName} is kept.",
+            run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Killed", run.Output, StringComparison.Ordinal);
+        Assert.False(IsRunning(proxyPid), $"the proxy (pid {proxyPid}) still runs after Azurite exited");
+        Assert.False(IsListening(port), $"the proxy still listens on {port} after Azurite exited");
+    }
+
+    [Fact]
+    public async Task SigtermToTheScript_StopsTheProxyAndAzurite_AndExitCode0()
+    {
+        var port = LoopbackPort.Unused();
+        await using var run = await StartScriptAsync(port);
+        var proxyPid = int.Parse((await run.WaitForAsync(ProxyPid(), s_startTimeout)).Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+        // To the script alone, as a service manager or `kill <pid>` sends it: not to the proxy, nor to its process group.
+        Assert.Equal(0, await run.TerminateAsync());
+
+        Assert.False(IsRunning(proxyPid), $"the proxy (pid {proxyPid}) still runs after SIGTERM to the script");
+        Assert.False(IsListening(port), $"the proxy still listens on {port} after SIGTERM to the script");
+        Assert.All(_azuritePorts, azuritePort => Assert.False(IsListening(azuritePort), $"Azurite still listens on {azuritePort} after SIGTERM"));
+    }
+
+    [Fact]
     public async Task PortTakenByAnotherAzurite_FailsNamingThePort()
     {
         await using var other = await AzuriteProcess.StartTableServiceAsync(_azuritePorts[2]);
@@ -181,6 +220,19 @@ public sealed partial class StartLocalTests(ITestOutputHelper output) : IAsyncLi
         return response.StatusCode;
     }
 
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     private static bool IsListening(int port)
     {
         using var client = new TcpClient();
@@ -200,6 +252,9 @@ public sealed partial class StartLocalTests(ITestOutputHelper output) : IAsyncLi
 
     [GeneratedRegex(@"Azurite \(pid (?<pid>\d+)\)")]
     private static partial Regex AzuritePid();
+
+    [GeneratedRegex(@"Proxy \(pid (?<pid>\d+)\)")]
+    private static partial Regex ProxyPid();
 
     /// <summary>One run of the script: its output as it comes, and Ctrl+C (then, should it not stop, SIGKILL) to its process group.</summary>
     private sealed class ScriptRun : IAsyncDisposable
@@ -260,6 +315,15 @@ public sealed partial class StartLocalTests(ITestOutputHelper output) : IAsyncLi
             return _process.ExitCode;
         }
 
+        /// <summary>SIGTERM to the script's process alone. Returns the script's exit code.</summary>
+        public async Task<int> TerminateAsync()
+        {
+            await SignalAsync("TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using var timeout = new CancellationTokenSource(s_stopTimeout);
+            await _process.WaitForExitAsync(timeout.Token);
+            return _process.ExitCode;
+        }
+
         public async Task<int> WaitForExitAsync()
         {
             using var timeout = new CancellationTokenSource(s_startTimeout);
@@ -289,10 +353,13 @@ public sealed partial class StartLocalTests(ITestOutputHelper output) : IAsyncLi
             _process.Dispose();
         }
 
-        private async Task SignalGroupAsync(string signal)
+        // The group's id is the script's pid (setsid made it the leader).
+        private Task SignalGroupAsync(string signal) =>
+            SignalAsync(signal, "-" + _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        private static async Task SignalAsync(string signal, string target)
         {
-            // The group's id is the script's pid (setsid made it the leader).
-            using var kill = Process.Start("kill", ["-s", signal, "--", "-" + _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            using var kill = Process.Start("kill", ["-s", signal, "--", target]);
             await kill.WaitForExitAsync();
         }
 
