@@ -23,9 +23,13 @@ internal sealed class IdleConnectionFlood : IAsyncDisposable
           for (; attempted < end; attempted++) {
             const socket = net.connect({ host: '127.0.0.1', port });
             socket.setTimeout(0);
-            socket.on('connect', () => { connected++; if (--pending === 0) next(); });
+            // Each attempt ends once, connected or not: a connection the server resets before its connect event is
+            // seen fails its connect and then closes, and must still count, or the batch never ends.
+            let ended = false;
+            const settle = () => { if (!ended) { ended = true; if (--pending === 0) next(); } };
+            socket.on('connect', () => { connected++; settle(); });
             socket.on('error', () => { failed++; });
-            socket.on('close', () => { closed++; if (!socket.connecting) return; if (--pending === 0) next(); });
+            socket.on('close', () => { closed++; settle(); });
             sockets.push(socket);
           }
         }
