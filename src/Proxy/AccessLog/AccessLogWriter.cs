@@ -30,7 +30,7 @@ internal sealed class AccessLogWriter(IOptions<AccessLogOptions> options, TimePr
         // response broken off after its status line went out is shown as the failure it was.
         var statusCode = request.AnsweredStatusCode(context);
         var durationMs = (long)timeProvider.GetElapsedTime(request.StartTimestamp).TotalMilliseconds;
-        var model = request.Model ?? (request.Body is { } body ? ModelSniffer.FromJsonPrefix(body.Prefix) : null);
+        var model = request.NamedModel();
         var line = new LogLine<AccessLogLine>(new AccessLogLine(
             request.RequestId,
             FailureRecordBounds.Bound(context.Request.Method, FailureRecordBounds.MaxMethodLength),

@@ -37,7 +37,7 @@ public sealed class FailureRecordFactory(TimeProvider timeProvider)
             Message = error.Message,
             KeyId = request.KeyId is { } keyId ? ApiKeyHash.Prefix(keyId) : null,
             Tier = request.Tier,
-            Model = request.Model ?? (request.Body is { } body ? ModelSniffer.FromJsonPrefix(body.Prefix) : null),
+            Model = request.NamedModel(),
             UpstreamStatusCode = request.UpstreamStatusCode,
             UpstreamRequestId = request.UpstreamRequestId,
             DurationMs = (long)timeProvider.GetElapsedTime(request.StartTimestamp).TotalMilliseconds,

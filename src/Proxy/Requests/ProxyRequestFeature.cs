@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Proxy.Errors;
+using Proxy.Failures;
 using Proxy.Quota;
 using Proxy.Tokens;
 
@@ -33,8 +34,14 @@ internal sealed class ProxyRequestFeature
     /// <summary>The request body as it passes through, with its first bytes kept; null when the body is not JSON.</summary>
     public RequestBodyPrefixStream? Body { get; set; }
 
-    /// <summary>The model a refused request's body named, read from what had arrived when it was refused.</summary>
+    /// <summary>The model the body named where the proxy read it itself: a refused request's, a metered one's, one the upstream never read.</summary>
     public string? Model { get; set; }
+
+    /// <summary>
+    /// <see cref="Model"/>, or else the top-level <c>"model"</c> of the body's first bytes read so far; a model found there is
+    /// kept, so that the record and the access line of one request read those bytes once.
+    /// </summary>
+    public string? NamedModel() => Model ??= Body is { } body ? ModelSniffer.FromJsonPrefix(body.Prefix) : null;
 
     /// <summary>The upstream's status and request id, once it answered.</summary>
     public int? UpstreamStatusCode { get; set; }
