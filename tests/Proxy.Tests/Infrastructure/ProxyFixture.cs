@@ -111,8 +111,9 @@ public abstract class ProxyFixture(ProxyHostKind kind) : IAsyncLifetime
         ["Proxy__Quota__FreeRequestsPerHour"] = string.Empty,
 
         // Azurite on a loaded machine can take seconds to answer, and a store that slow is not a dead one: the specs of what
-        // the proxy does when the store does not answer in time set their own timeout.
+        // the proxy does when the store does not answer in time set their own timeouts.
         ["Proxy__Quota__StoreTimeout"] = "00:00:30",
+        ["Proxy__Health__ProbeTimeout"] = "00:00:30",
 
         // Those limits are only the defaults a tiers table is filled with on its first read: each proxy gets a table of its
         // own, so that they apply (tests of the shared table give the proxy and the CLI one table by name).
