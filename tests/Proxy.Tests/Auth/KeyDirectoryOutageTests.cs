@@ -27,6 +27,9 @@ public sealed class KeyDirectoryOutageTests(InProcessFixture fixture) : IClassFi
         {
             ["AzureWebJobsStorage"] = AzuriteProcess.ConnectionStringFor(relay.BaseAddress.Port),
             ["Proxy:Auth:KeysTableName"] = tableName,
+
+            // The clock moves a second at a time below; the circuit's probe of a slow Azurite must not time out on it.
+            ["Proxy:Quota:StoreTimeout"] = "00:00:30",
         }).Build();
         var services = new ServiceCollection().AddLogging(logging => logging.AddProvider(logs));
         services.AddProxy(configuration);

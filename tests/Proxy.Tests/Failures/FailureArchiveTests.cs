@@ -37,14 +37,14 @@ public abstract class FailureArchiveTests(ProxyFixture fixture)
         await queue.SendMessageAsync(afterPoison);
 
         var table = new TableClient(fixture.Azurite.ConnectionString, tableName);
-        await Eventually.TrueAsync(async () => await ArchivedRows.CountAsync(table, "after-poison") == 1, TimeSpan.FromSeconds(10), "a valid message behind a malformed one is archived");
+        await Eventually.TrueAsync(async () => await ArchivedRows.CountAsync(table, "after-poison") == 1, TimeSpan.FromSeconds(60), "a valid message behind a malformed one is archived");
         await Eventually.TrueAsync(async () => (await poison.ExistsAsync()).Value && (await poison.PeekMessagesAsync()).Value.Length == 1,
             TimeSpan.FromSeconds(20), "the malformed message reaches the poison queue");
 
         Assert.Equal(1, await ArchivedRows.CountAsync(table, "redelivered"));
-        await Eventually.TrueAsync(async () => await ArchivedRows.CountAsync(table, "oversized") == 1, TimeSpan.FromSeconds(10), "a record too large for the table as sent is archived bounded");
+        await Eventually.TrueAsync(async () => await ArchivedRows.CountAsync(table, "oversized") == 1, TimeSpan.FromSeconds(60), "a record too large for the table as sent is archived bounded");
         Assert.Equal("this is not a failure record", Assert.Single((await poison.PeekMessagesAsync()).Value).MessageText);
-        await Eventually.TrueAsync(async () => (await queue.PeekMessagesAsync()).Value.Length == 0, TimeSpan.FromSeconds(10), "the queue is empty");
+        await Eventually.TrueAsync(async () => (await queue.PeekMessagesAsync()).Value.Length == 0, TimeSpan.FromSeconds(60), "the queue is empty");
     }
 
     private static string Record(string requestId, string? upstreamRequestId = null) => System.Text.Json.JsonSerializer.Serialize(new FailureRecord

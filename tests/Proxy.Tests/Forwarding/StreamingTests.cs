@@ -31,11 +31,10 @@ public abstract class StreamingTests(ProxyFixture fixture, ITestOutputHelper out
 
         var left = Stopwatch.StartNew();
 
-        // The upstream keeps sending heartbeats, so only the client's leaving can end its request,
-        // and it must end well before the proxy's activity timeout could have ended it.
-        await fixture.Upstream.WaitForStreamAbortAsync(TimeSpan.FromSeconds(10));
+        // The upstream keeps sending heartbeats, so the proxy's activity timeout never ends its request: only the client's
+        // leaving can. The wait is a hang detector.
+        await fixture.Upstream.WaitForStreamAbortAsync(TimeSpan.FromSeconds(30));
         output.WriteLine($"upstream saw the cancellation {left.ElapsedMilliseconds} ms after the client left");
-        Assert.True(left.Elapsed < ProxyFixture.UpstreamTimeout, $"cancelled after {left.ElapsedMilliseconds} ms, before the {ProxyFixture.UpstreamTimeout} timeout");
     }
 
     [Theory]

@@ -41,7 +41,7 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture)
         await using var proxy = await FunctionsHostProcess.StartAsync(fixture.SettingsFor(fixture.Upstream.BaseAddress, ("AzureWebJobsStorage", fixture.Azurite.ConnectionString), ("Proxy__Failures__QueueName", queueName)));
 
         var queue = new QueueClient(fixture.Azurite.ConnectionString, queueName);
-        await Eventually.TrueAsync(async () => (await queue.ExistsAsync()).Value, TimeSpan.FromSeconds(15), "the failure queue exists before any failure");
+        await Eventually.TrueAsync(async () => (await queue.ExistsAsync()).Value, TimeSpan.FromSeconds(60), "the failure queue exists before any failure");
     }
 
     [Fact]

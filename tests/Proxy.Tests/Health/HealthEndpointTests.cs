@@ -124,7 +124,6 @@ public abstract class HealthEndpointTests(ProxyFixture fixture, ITestOutputHelpe
         [
             ("AzureWebJobsStorage", storage),
             ("Proxy__Health__CacheDuration", "00:00:01"),
-            ("Proxy__Health__ProbeTimeout", "00:00:02"),
             ("Proxy__Quota__ProbeInterval", "00:00:00.250"),
             .. extra,
         ]);

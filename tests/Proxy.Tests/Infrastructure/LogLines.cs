@@ -3,7 +3,7 @@ namespace Proxy.Tests.Infrastructure;
 /// <summary>Finds the lines a proxy process wrote to its console, waiting for the ones it writes after answering.</summary>
 internal static class LogLines
 {
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
 
     /// <summary>The first line of <paramref name="proxy"/> that contains every one of <paramref name="parts"/>, once it is written.</summary>
     public static async Task<string> WaitForAsync(ProxyProcess proxy, params string[] parts)

@@ -74,6 +74,20 @@ public abstract class MeteredProxySpec(ProxyFixture fixture) : IAsyncLifetime
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
+    /// <summary>
+    /// The key's <c>/quota</c> once no reservation is left in its row. A request's usage is settled after its answer has
+    /// gone to the client, and written with the process's next write, so a read right after the answers may come first.
+    /// </summary>
+    protected static async Task<JsonElement> SettledQuotaAsync(HttpClient http)
+    {
+        JsonElement quota = default;
+        await Eventually.TrueAsync(
+            async () => (quota = await QuotaAsync(http)).GetProperty("tokens").GetProperty("reserved").GetInt64() == 0,
+            TimeSpan.FromSeconds(30),
+            "every answer's usage settled in the key's row");
+        return quota;
+    }
+
     protected static void AssertTokens(JsonElement quota, long used, long reserved)
     {
         var tokens = quota.GetProperty("tokens");

@@ -10,7 +10,8 @@ namespace Proxy.Tests.Infrastructure;
 /// </summary>
 internal abstract class ProxyProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(150);
+    /// <summary>How long a host process is given to start, on a loaded machine.</summary>
+    protected static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(150);
 
     private readonly ConcurrentQueue<string> _output;
 
@@ -85,7 +86,7 @@ internal abstract class ProxyProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var started = await Task.WhenAny(readyLine.Task, Task.Delay(s_startTimeout), process.WaitForExitAsync());
+        var started = await Task.WhenAny(readyLine.Task, Task.Delay(StartTimeout), process.WaitForExitAsync());
         if (started != readyLine.Task)
         {
             if (!process.HasExited)
@@ -93,7 +94,7 @@ internal abstract class ProxyProcess : IAsyncDisposable
                 process.Kill(entireProcessTree: true);
             }
 
-            throw new InvalidOperationException($"{what} did not become ready within {s_startTimeout}:\n" + string.Join('\n', output));
+            throw new InvalidOperationException($"{what} did not become ready within {StartTimeout}:\n" + string.Join('\n', output));
         }
 
         return (process, output, await readyLine.Task);

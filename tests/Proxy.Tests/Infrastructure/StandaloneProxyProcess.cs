@@ -58,7 +58,7 @@ internal sealed partial class StandaloneProxyProcess : ProxyProcess
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(StartTimeout);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -66,7 +66,7 @@ internal sealed partial class StandaloneProxyProcess : ProxyProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException("The standalone host did not exit within 30 s:\n" + await stdout + await stderr);
+            throw new InvalidOperationException($"The standalone host did not exit within {StartTimeout}:\n" + await stdout + await stderr);
         }
 
         return (process.ExitCode, await stdout + await stderr);

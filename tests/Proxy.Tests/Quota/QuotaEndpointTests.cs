@@ -19,7 +19,7 @@ public abstract class QuotaEndpointTests(ProxyFixture fixture) : MeteredProxySpe
         using var answered = await PostAsync(http, "/v1/chat/completions", Chat());
         var remainingTokens = Assert.Single(answered.Headers.GetValues("x-ratelimit-remaining-tokens"));
 
-        var first = await QuotaAsync(http);
+        var first = await SettledQuotaAsync(http);
         var second = await QuotaAsync(http);
 
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);

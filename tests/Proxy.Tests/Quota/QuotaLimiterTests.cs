@@ -237,8 +237,11 @@ public sealed class QuotaLimiterTests(InProcessFixture fixture, ITestOutputHelpe
     public async Task AcquireAsync_TwoLimitersWithReserves_NeverAdmitMoreThanTheLimit_AndTheRowEndsExact()
     {
         var time = new FakeTimeProvider(s_halfMinuteBeforeEleven);
-        using var first = new QuotaHarness(fixture.Azurite.ConnectionString, time);
-        using var second = new QuotaHarness(fixture.Azurite.ConnectionString, time);
+
+        // The clock moves while the reserves' returns are written: a slow Azurite must not time out on it.
+        var patientStore = new Dictionary<string, string?> { ["Proxy:Quota:StoreTimeout"] = "00:00:30" };
+        using var first = new QuotaHarness(fixture.Azurite.ConnectionString, time, patientStore);
+        using var second = new QuotaHarness(fixture.Azurite.ConnectionString, time, patientStore);
         var key = QuotaHarness.NewKeyId();
         const int limit = 2000;
 
@@ -252,7 +255,7 @@ public sealed class QuotaLimiterTests(InProcessFixture fixture, ITestOutputHelpe
         {
             time.Advance(TimeSpan.FromSeconds(1));
             return (await store.ReadCountsAsync(key, window))?.Requests == admitted;
-        }, TimeSpan.FromSeconds(10), "the stored count equal to the admissions once reserves are given back");
+        }, TimeSpan.FromSeconds(30), "the stored count equal to the admissions once reserves are given back");
 
         output.WriteLine($"3000 concurrent requests over two limiters, limit {limit}: {admitted} admitted, " +
             $"{leases.Count(lease => lease.Decision == QuotaDecision.Exhausted)} refused");

@@ -113,7 +113,6 @@ public abstract class QuotaOutageTests(ProxyFixture fixture, ITestOutputHelper o
         fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
             ("AzureWebJobsStorage", storage),
             ("Proxy__Quota__FreeRequestsPerHour", Limit.ToString(CultureInfo.InvariantCulture)),
-            ("Proxy__Quota__StoreTimeout", "00:00:02"),
             ("Proxy__Quota__ProbeInterval", "00:00:00.250"));
 
     private static HttpClient ClientWithKey(ProxyProcess proxy, string key)

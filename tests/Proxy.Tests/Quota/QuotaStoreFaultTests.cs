@@ -9,8 +9,6 @@ namespace Proxy.Tests.Quota;
 /// </summary>
 public abstract class QuotaStoreFaultTests(ProxyFixture fixture)
 {
-    private static readonly TimeSpan s_storeTimeout = TimeSpan.FromSeconds(2);
-
     [Fact]
     public async Task TableServiceStopped_FailOpenAdmitsAndReports_FailClosedRefuses_AndCountingResumesWhenItIsBack()
     {
@@ -57,7 +55,6 @@ public abstract class QuotaStoreFaultTests(ProxyFixture fixture)
             ("AzureWebJobsStorage", storage),
             ("Proxy__Quota__FreeRequestsPerHour", "1000"),
             ("Proxy__Quota__FailureMode", failureMode),
-            ("Proxy__Quota__StoreTimeout", s_storeTimeout.ToString()),
             ("Proxy__Quota__ProbeInterval", "00:00:00.250"));
 
     private static HttpClient ClientWithNewKey(ProxyProcess proxy)

@@ -20,8 +20,7 @@ public abstract class QuotaWaitAbortTests(ProxyFixture fixture, ITestOutputHelpe
         using var blackHole = new BlackHoleListener();
         await using var proxy = await fixture.StartProxyAsync(fixture.Upstream.BaseAddress,
             ("AzureWebJobsStorage", AzuriteProcess.ConnectionStringFor(blackHole.Port, fixture.Azurite.QueuePort)),
-            ("Proxy__Quota__FreeRequestsPerHour", "10"),
-            ("Proxy__Quota__StoreTimeout", "00:00:05"));
+            ("Proxy__Quota__FreeRequestsPerHour", "10"));
         var path = "/v1/echo/abort-" + Guid.NewGuid().ToString("N");
 
         // A request without a key touches no store, and shows the app is serving: under the Functions host, a request whose

@@ -194,7 +194,6 @@ public sealed class HttpLayerHostileInputTests(InProcessFixture fixture, ITestOu
 
         Output.WriteLine($"{result.StatusLine} after {result.Elapsed.TotalMilliseconds:F0} ms, body '{(result.HasHead ? result.Response.Body : string.Empty)}'");
         Assert.False(result.TimedOut, "answered within the bound");
-        Assert.InRange(result.Elapsed, TimeSpan.Zero, ProxyFixture.UpstreamTimeout + TimeSpan.FromSeconds(5));
 
         // The client is still there but its body stopped: the documented 400, not the upstream's fault.
         ErrorBodyAssert.Matches(result.Response, 400, "/v1/upload", "Bad Request: the request body ");

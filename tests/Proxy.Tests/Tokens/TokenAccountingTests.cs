@@ -51,7 +51,7 @@ public abstract class TokenAccountingTests(ProxyFixture fixture) : MeteredProxyS
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
-        AssertTokens(await QuotaAsync(http), long.MaxValue, reserved: 0);
+        AssertTokens(await SettledQuotaAsync(http), long.MaxValue, reserved: 0);
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public abstract class TokenAccountingTests(ProxyFixture fixture) : MeteredProxyS
         using var response = await PostAsync(http, "/v1/chat/completions", body);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        AssertTokens(await QuotaAsync(http), Encoding.UTF8.GetByteCount(body) + DefaultCap, reserved: 0);
+        AssertTokens(await SettledQuotaAsync(http), Encoding.UTF8.GetByteCount(body) + DefaultCap, reserved: 0);
     }
 
     /// <summary>
@@ -86,7 +86,7 @@ public abstract class TokenAccountingTests(ProxyFixture fixture) : MeteredProxyS
         await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        AssertTokens(await QuotaAsync(http), MeteringUpstream.AnswerTokens(), reserved: 0);
+        AssertTokens(await SettledQuotaAsync(http), MeteringUpstream.AnswerTokens(), reserved: 0);
         var row = await UsageLedgerTests.WaitForRequestsAsync(Fixture.Azurite.ConnectionString, key, 2, table);
         Assert.Equal((2 - failedUpstream, failedUpstream), (row.GetProperty("succeeded").GetInt64(), row.GetProperty("failedUpstream").GetInt64()));
     }
@@ -105,7 +105,7 @@ public abstract class TokenAccountingTests(ProxyFixture fixture) : MeteredProxyS
             $"Token limit: This request may use up to {reservation} tokens (its prompt and its max_tokens), and 1000 are left for the hour.");
         Assert.Equal("false", Assert.Single(refused.Headers.GetValues("x-should-retry")));
         Assert.Empty(Upstream.Requests);
-        AssertTokens(await QuotaAsync(http), 0, reserved: 0);
+        AssertTokens(await SettledQuotaAsync(http), 0, reserved: 0);
     }
 }
 

@@ -69,7 +69,7 @@ public abstract class TokenBudgetTests(ProxyFixture fixture, ITestOutputHelper o
         Assert.Equal("false", Assert.Single(refused!.Headers.GetValues("x-should-retry")));
         Assert.Equal(Limit.ToString(CultureInfo.InvariantCulture), Assert.Single(refused.Headers.GetValues("x-ratelimit-limit-tokens")));
         Assert.Equal((Limit - used).ToString(CultureInfo.InvariantCulture), Assert.Single(refused.Headers.GetValues("x-ratelimit-remaining-tokens")));
-        AssertTokens(await QuotaAsync(http), used, reserved: 0);
+        AssertTokens(await SettledQuotaAsync(http), used, reserved: 0);
 
         var sent = Upstream.Requests.Where(request => request.Target == behaviour.Path).ToList();
         Assert.Equal(fits, sent.Count);
@@ -105,7 +105,7 @@ public abstract class TokenBudgetTests(ProxyFixture fixture, ITestOutputHelper o
             }));
 
             var admitted = statuses.Count(status => status == HttpStatusCode.OK);
-            var quota = await QuotaAsync(clients[0]);
+            var quota = await SettledQuotaAsync(clients[0]);
             var counted = quota.GetProperty("tokens").GetProperty("used").GetInt64();
             output.WriteLine($"burst of {requests} at concurrency {connections} on {processes} process(es), limit {Limit} tokens, " +
                 $"max_tokens {cap} ({MeteringUpstream.AnswerTokens(cap)} per answer): {admitted} admitted; tokens counted {counted}");
