@@ -105,8 +105,7 @@ while :; do
   azurite_pid="$AZURITE_PID"
   AZURITE_PID=""
   echo "Azurite (pid $azurite_pid) exited (code $status) while the proxy was running: stopping the proxy (pid $proxy_pid), which without storage would admit requests uncounted. Start scripts/start-local.sh again; Azurite's data in $azurite_location is kept." >&2
-  stop_proxy
-  wait_for_proxy
+  # The EXIT trap stops the proxy; Azurite's log goes here, as stop_azurite no longer knows of it.
   rm -f "$AZURITE_LOG"
   exit 1
 done

@@ -122,24 +122,13 @@ internal static class KeyCommands
         var delete = new Command("delete", "Remove a key: the proxies forget it at their next key refresh. Its usage and failure records are kept, under its id.") { idArgument };
         delete.SetAction(async (parse, cancellationToken) =>
         {
-            var keys = services.Get<KeyTable>();
-            if (await KeyIdPrefix.ResolveAsync(keys, parse.GetValue(idArgument)!, error, cancellationToken) is not { } found)
+            if (await ChangeAsync(parse.GetValue(idArgument)!, _ => null, cancellationToken) is not { } deleted)
             {
-                return 1;
-            }
-
-            try
-            {
-                await keys.DeleteAsync(found.Record, found.ETag, cancellationToken);
-            }
-            catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.NotFound)
-            {
-                await error.WriteLineAsync(ChangedMeanwhile(found.Record));
                 return 1;
             }
 
             await output.WriteLineAsync(
-                $"Deleted key {ApiKeyHash.Prefix(found.Record.KeyId)} ({found.Record.Name ?? "no name"}): running proxies forget it within their " +
+                $"Deleted key {ApiKeyHash.Prefix(deleted.KeyId)} ({deleted.Name ?? "no name"}): running proxies forget it within their " +
                 "Proxy__Auth__KeyRefreshInterval (in managed mode they then refuse it). Its usage and failure records are kept under its id.");
             return 0;
         });
@@ -177,8 +166,9 @@ internal static class KeyCommands
             return 0;
         }
 
-        // The record as written; null when the key is not found or was changed meanwhile (said on standard error).
-        async Task<KeyRecord?> ChangeAsync(string id, Func<KeyRecord, KeyRecord> change, CancellationToken cancellationToken)
+        // The record as written, or the key's last record when change gives null (the key is deleted); null when the key
+        // is not found or was changed meanwhile (said on standard error).
+        async Task<KeyRecord?> ChangeAsync(string id, Func<KeyRecord, KeyRecord?> change, CancellationToken cancellationToken)
         {
             var keys = services.Get<KeyTable>();
             if (await KeyIdPrefix.ResolveAsync(keys, id, error, cancellationToken) is not { } found)
@@ -189,15 +179,15 @@ internal static class KeyCommands
             var changed = change(found.Record);
             try
             {
-                await keys.UpdateAsync(changed, found.ETag, cancellationToken);
+                await (changed is null ? keys.DeleteAsync(found.Record, found.ETag, cancellationToken) : keys.UpdateAsync(changed, found.ETag, cancellationToken));
             }
             catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.NotFound)
             {
-                await error.WriteLineAsync(ChangedMeanwhile(changed));
+                await error.WriteLineAsync(ChangedMeanwhile(found.Record));
                 return null;
             }
 
-            return changed;
+            return changed ?? found.Record;
         }
 
         async Task ShowOnceAsync(string key, KeyRecord record)

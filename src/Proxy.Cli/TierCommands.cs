@@ -89,22 +89,13 @@ internal static class TierCommands
                     return 1;
                 }
 
-                var added = new TierRecord(
-                    name,
-                    parse.GetValue(noLimitOption) ? null : parse.GetValue(limitOption),
-                    parse.GetValue(noTokensOption) ? null : parse.GetValue(tokensOption),
-                    parse.GetValue(noDefaultMaxTokensOption) ? null : parse.GetValue(defaultMaxTokensOption));
+                var added = Apply(new TierRecord(name, null, null, null));
                 await services.Get<TierTable>().SetAsync(added, cancellationToken);
                 await output.WriteLineAsync($"Added tier {name}: {Describe(added)}; {Reach}.");
                 return 0;
             }
 
-            var tier = existing with
-            {
-                RequestsPerHour = setsLimit ? (parse.GetValue(noLimitOption) ? null : parse.GetValue(limitOption)) : existing.RequestsPerHour,
-                TokensPerHour = setsTokens ? (parse.GetValue(noTokensOption) ? null : parse.GetValue(tokensOption)) : existing.TokensPerHour,
-                DefaultMaxTokens = setsDefaultMax ? (parse.GetValue(noDefaultMaxTokensOption) ? null : parse.GetValue(defaultMaxTokensOption)) : existing.DefaultMaxTokens,
-            };
+            var tier = Apply(existing);
             if (tier == existing)
             {
                 await output.WriteLineAsync($"Tier {name} is already {Describe(tier)}; nothing was changed.");
@@ -116,6 +107,14 @@ internal static class TierCommands
             }
 
             return 0;
+
+            // What the options set, over basis: a setting not given stays as basis has it.
+            TierRecord Apply(TierRecord basis) => basis with
+            {
+                RequestsPerHour = setsLimit ? (parse.GetValue(noLimitOption) ? null : parse.GetValue(limitOption)) : basis.RequestsPerHour,
+                TokensPerHour = setsTokens ? (parse.GetValue(noTokensOption) ? null : parse.GetValue(tokensOption)) : basis.TokensPerHour,
+                DefaultMaxTokens = setsDefaultMax ? (parse.GetValue(noDefaultMaxTokensOption) ? null : parse.GetValue(defaultMaxTokensOption)) : basis.DefaultMaxTokens,
+            };
         });
 
         var remove = new Command("remove", "Remove a tier no key is in.") { tierArgument };

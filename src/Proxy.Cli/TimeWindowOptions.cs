@@ -26,9 +26,7 @@ internal sealed class TimeWindowOptions
             }
 
             // Checked against the clock of the check; the command reads its own "now" a moment later, which moves both ends alike.
-            var now = TimeProvider.System.GetUtcNow();
-            var from = (since ?? s_defaultSince).From(now);
-            var to = until?.From(now) ?? now;
+            var (from, to) = Window(since, until, TimeProvider.System.GetUtcNow());
             if (from >= to)
             {
                 result.AddError("--since must be before --until: the window would be empty.");
@@ -41,25 +39,14 @@ internal sealed class TimeWindowOptions
     }
 
     /// <summary>The window <paramref name="parse"/> gives, at <paramref name="now"/>; its options were validated.</summary>
-    public TimeWindow Read(ParseResult parse, DateTimeOffset now) =>
-        new((parse.GetValue(_since) ?? s_defaultSince).From(now), parse.GetValue(_until)?.From(now) ?? now);
+    public TimeWindow Read(ParseResult parse, DateTimeOffset now) => Window(parse.GetValue(_since), parse.GetValue(_until), now);
 
-    private static Option<PointInTimeArgument?> Create(string name, string description, string example)
-    {
-        var refused = OptionValue.Refused(name, PointInTimeArgument.Forms, example);
-        var option = new Option<PointInTimeArgument?>(name) { Description = description, Arity = ArgumentArity.ZeroOrOne };
-        option.CustomParser = result =>
-        {
-            if (result.Tokens is [var token] && PointInTimeArgument.TryParse(token.Value, out var time))
-            {
-                return time;
-            }
+    /// <summary>The window from <paramref name="since"/> (24 hours ago when not given) until <paramref name="until"/> (now when not given).</summary>
+    private static TimeWindow Window(PointInTimeArgument? since, PointInTimeArgument? until, DateTimeOffset now) =>
+        new((since ?? s_defaultSince).From(now), until?.From(now) ?? now);
 
-            result.AddError(refused);
-            return null;
-        };
-        return option;
-    }
+    private static Option<PointInTimeArgument?> Create(string name, string description, string example) =>
+        OptionValue.Create<PointInTimeArgument>(name, description, OptionValue.Refused(name, PointInTimeArgument.Forms, example), PointInTimeArgument.TryParse);
 
     /// <summary>The option's point in time (null when not given); false when its text is not one.</summary>
     private static bool Given(CommandResult result, Option<PointInTimeArgument?> option, out PointInTimeArgument? time)
@@ -70,12 +57,12 @@ internal sealed class TimeWindowOptions
             return true;
         }
 
-        if (given.Tokens is [var token] && PointInTimeArgument.TryParse(token.Value, out var parsed))
+        if (!OptionValue.TryRead<PointInTimeArgument>(given, PointInTimeArgument.TryParse, out var parsed))
         {
-            time = parsed;
-            return true;
+            return false;
         }
 
-        return false;
+        time = parsed;
+        return true;
     }
 }

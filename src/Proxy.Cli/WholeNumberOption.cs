@@ -5,9 +5,9 @@ using System.Numerics;
 namespace Proxy.Cli;
 
 /// <summary>
-/// An option that takes a whole number within explicit bounds, read by its own parser: text that is not one (<c>abc</c>,
+/// An option that takes a whole number within explicit bounds (<see cref="OptionValue"/>): text that is not one (<c>abc</c>,
 /// <c>1.5</c>, a number past the bounds or the type, nothing at all) is a one-line usage error naming the option with an
-/// example (exit 2), where System.CommandLine's own conversion would throw from a validator that reads the value.
+/// example (exit 2).
 /// </summary>
 internal static class WholeNumberOption
 {
@@ -17,21 +17,7 @@ internal static class WholeNumberOption
     {
         var bounded = string.Create(CultureInfo.InvariantCulture, $"{form} from {least:N0} to {most:N0}");
         var refused = OptionValue.Refused(name, bounded, example.ToString(null, CultureInfo.InvariantCulture), instead);
-
-        // Zero or one value, so that a missing value reaches the parser too and gets the same message.
-        var option = new Option<T?>(name) { Description = description, Arity = ArgumentArity.ZeroOrOne };
-        option.CustomParser = result =>
-        {
-            if (result.Tokens is [var token]
-                && T.TryParse(token.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
-                && value >= least && value <= most)
-            {
-                return value;
-            }
-
-            result.AddError(refused);
-            return null;
-        };
-        return option;
+        return OptionValue.Create(name, description, refused, (string text, out T value) =>
+            T.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value) && value >= least && value <= most);
     }
 }
