@@ -32,7 +32,7 @@ internal static class JsonStringText
         }
         catch (InvalidOperationException)
         {
-            return Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8Value(element).Trim((byte)'"'));
+            return Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8Value(element)[1..^1]);
         }
     }
 }

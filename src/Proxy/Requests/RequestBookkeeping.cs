@@ -18,15 +18,21 @@ internal class RequestBookkeeping(ILogger<RequestBookkeeping> logger, ProxyMetri
         }
         catch (Exception)
         {
-            ProxyLog.BookkeepingFault(logger, request.RequestId, BookkeepingStepNames.Of(step));
-            try
-            {
-                metrics.BookkeepingFaulted(step);
-            }
-            catch (Exception)
-            {
-                // The metrics themselves faulting: the log line above already tells.
-            }
+            // The log sink or the metrics faulting in turn: each is tried, and the other steps go ahead all the same.
+            Contain(() => ProxyLog.BookkeepingFault(logger, request.RequestId, BookkeepingStepNames.Of(step)));
+            Contain(() => metrics.BookkeepingFaulted(step));
+        }
+    }
+
+    private static void Contain(Action report)
+    {
+        try
+        {
+            report();
+        }
+        catch (Exception)
+        {
+            // Nothing is left to tell it to.
         }
     }
 

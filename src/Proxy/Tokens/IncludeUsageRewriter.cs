@@ -15,6 +15,9 @@ internal static class IncludeUsageRewriter
 
     private static ReadOnlySpan<byte> IncludeUsage => "\"include_usage\":true"u8;
 
+    /// <summary>Both reads of a body allow the same depth: options the first read found must not be too deep for the second.</summary>
+    private static readonly JsonReaderOptions s_readerOptions = new() { MaxDepth = 256 };
+
     /// <summary>The rewritten body, written to <paramref name="output"/>; false (nothing written) when <paramref name="json"/> is not a JSON object.</summary>
     public static bool TryRewrite(ReadOnlySpan<byte> json, IBufferWriter<byte> output)
     {
@@ -57,7 +60,7 @@ internal static class IncludeUsageRewriter
         options = null;
         try
         {
-            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });
+            var reader = new Utf8JsonReader(json, s_readerOptions);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 return false;
@@ -89,7 +92,7 @@ internal static class IncludeUsageRewriter
     {
         output.Write("{"u8);
         output.Write(IncludeUsage);
-        var reader = new Utf8JsonReader(options);
+        var reader = new Utf8JsonReader(options, s_readerOptions);
         reader.Read();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {

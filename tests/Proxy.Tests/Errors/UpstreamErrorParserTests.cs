@@ -77,6 +77,13 @@ public sealed class UpstreamErrorParserTests
     }
 
     [Fact]
+    public void Parse_AMessageThatIsNotText_IsKeptAsWritten_AnEscapedQuoteAtItsEndIncluded()
+    {
+        // A lone surrogate makes the string no text; it is kept as the upstream wrote it, between its own quotes only.
+        Assert.Equal("\\ud800 said \\\"no\\\"", Parse("{\"message\":\"\\ud800 said \\\"no\\\"\"}").Message);
+    }
+
+    [Fact]
     public void Parse_MessageBound_NeverSplitsASurrogatePair()
     {
         var message = Parse("{\"message\":\"" + string.Concat(Enumerable.Repeat("\\ud83d\\ude00", 2000)) + "\"}").Message!;

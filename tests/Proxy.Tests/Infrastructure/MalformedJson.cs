@@ -20,6 +20,7 @@ public static class MalformedJson
         ["property name of invalid UTF-8"] = [(byte)'{', (byte)'"', 0xFF, (byte)'"', (byte)':', (byte)'1', (byte)'}'],
         ["deep nesting"] = Ascii(new string('[', 100_000)),
         ["deep nesting closed"] = Ascii(new string('[', 5_000) + new string(']', 5_000)),
+        ["nesting past a reader's default depth"] = Ascii(new string('[', 100) + new string(']', 100)),
         ["huge number"] = Ascii("1e400"),
         ["huge negative number"] = Ascii("-1e400"),
         ["integer past Int64"] = Ascii("9223372036854775808"),

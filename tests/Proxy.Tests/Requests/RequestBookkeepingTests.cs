@@ -74,6 +74,32 @@ public sealed class RequestBookkeepingTests(InProcessFixture fixture) : IClassFi
         Assert.Equal(1, measurements.Count("proxy.bookkeeping.faults", ("proxy.bookkeeping.step", stepName)));
     }
 
+    [Fact]
+    public async Task ALogSinkThatThrowsOnTheFaultsLine_StillLeavesTheOtherSteps()
+    {
+        await using var services = HandlerHarness.BuildServices();
+        var bookkeeping = new RequestBookkeeping(new ThrowingLogger(), services.GetRequiredService<ProxyMetrics>());
+        var request = new ProxyRequestFeature(FailingPath, 0);
+        var done = new List<BookkeepingStep>();
+
+        bookkeeping.Run(BookkeepingStep.Usage, request, done, static _ => throw new InvalidOperationException("injected fault naming " + FaultText));
+        bookkeeping.Run(BookkeepingStep.AccessLine, request, done, static done => done.Add(BookkeepingStep.AccessLine));
+
+        Assert.Equal([BookkeepingStep.AccessLine], done);
+    }
+
+    /// <summary>A log sink that fails on every line, as a full disk or a broken console would.</summary>
+    private sealed class ThrowingLogger : ILogger<RequestBookkeeping>
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            throw new IOException("the log sink is gone");
+    }
+
     /// <summary>Bookkeeping whose one step throws for the failing requests, as a parser meeting bytes nobody foresaw would.</summary>
     private sealed class FaultyBookkeeping(BookkeepingStep faulty, ILogger<RequestBookkeeping> logger, ProxyMetrics metrics) : RequestBookkeeping(logger, metrics)
     {
