@@ -19,7 +19,7 @@ internal static partial class ProxyLog
     public static partial void ConnectionMiddlewareMissing(ILogger logger);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
-        Message = "Closed the longest-idle client connection to keep at most {MaxIdle} idle; {Closed} closed so far")]
+        Message = "Closed an idle client connection (one past its first-request grace period, the oldest new one amid a flood, else the longest-idle kept-alive one) to keep at most {MaxIdle} idle; {Closed} closed so far")]
     public static partial void IdleConnectionsClosed(ILogger logger, int maxIdle, long closed);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Error,

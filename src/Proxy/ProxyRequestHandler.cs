@@ -136,9 +136,12 @@ public sealed class ProxyRequestHandler
                 return;
             }
 
-            var unsentBody = context.Request.BodyReader;
-            if (IsJson(context.Request))
+            // A metered body was read whole before, and its model with it (TokenMeter); another JSON body's first bytes are
+            // kept as it passes, to name its model.
+            PipeReader? unsentBody = null;
+            if (IsJson(context.Request) && context.Request.Body is not BufferedRequestBody)
             {
+                unsentBody = context.Request.BodyReader;
                 request.Body = new RequestBodyPrefixStream(context.Request.Body, ModelSniffer.PrefixLength);
                 context.Request.Body = request.Body;
                 context.Response.RegisterForDispose(request.Body);
@@ -147,7 +150,7 @@ public sealed class ProxyRequestHandler
             var error = _forwarder.Outcome(context, await _forwarder.SendAsync(context));
             if (error is not null)
             {
-                if (request.Body is { BytesRead: 0 })
+                if (request.Body is { BytesRead: 0 } && unsentBody is not null)
                 {
                     // The upstream could not be reached, so nothing of the body went upstream: its model is read from what
                     // the client sent, as a refused request's is.

@@ -1,7 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 using Proxy.Errors;
 using Proxy.Failures;
 using Proxy.Requests;
@@ -31,11 +30,6 @@ internal sealed class ProxyTransformer(
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         UpstreamRequestHeaders.Apply(httpContext, proxyRequest, _upstreamApiKey);
-        if (ProxyRequestFeature.Get(httpContext).TokensMetered)
-        {
-            // A metered key's answer must be read for its usage: asked for uncompressed, whatever the client accepts.
-            proxyRequest.Headers.Remove(HeaderNames.AcceptEncoding);
-        }
     }
 
     public override async ValueTask<bool> TransformResponseAsync(

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 using Proxy.Requests;
 
 namespace Proxy.Forwarding;
@@ -8,7 +9,7 @@ namespace Proxy.Forwarding;
 /// <summary>
 /// Takes out of an upstream request what only the proxy's own hops should see: headers the Functions host
 /// and the App Service front end add, forwarding headers a client could forge, the Functions key, and the
-/// client's credentials when the proxy sends its own key.
+/// client's credentials when the proxy sends its own key; and asks for a metered key's answer uncompressed.
 /// </summary>
 internal static class UpstreamRequestHeaders
 {
@@ -21,11 +22,12 @@ internal static class UpstreamRequestHeaders
     public static void Apply(HttpContext context, HttpRequestMessage upstreamRequest, string? upstreamApiKey)
     {
         var headers = upstreamRequest.Headers;
+        var request = ProxyRequestFeature.Get(context);
 
         // The names are looked up on the incoming request, whose header dictionary enumerates without parsing;
         // the outgoing one is a copy of it, so whatever is removed there is what must not go upstream. Skipped only
         // when RequestHeaderPolicy has seen every header and none of them is one.
-        if (ProxyRequestFeature.Get(context).CarriesHeadersNotForwarded is not false)
+        if (request.CarriesHeadersNotForwarded is not false)
         {
             foreach (var header in context.Request.Headers)
             {
@@ -49,6 +51,12 @@ internal static class UpstreamRequestHeaders
         {
             headers.Remove(ProxyHeaderNames.ApiKey);
             headers.Authorization = new AuthenticationHeaderValue("Bearer", upstreamApiKey);
+        }
+
+        if (request.TokensMetered)
+        {
+            // A metered key's answer must be read for its usage: asked for uncompressed, whatever the client accepts.
+            headers.Remove(HeaderNames.AcceptEncoding);
         }
     }
 

@@ -31,7 +31,7 @@ internal sealed class ProxyRequestFeature
     /// <summary>When the request was handed to the upstream, from <see cref="TimeProvider.GetTimestamp"/>; 0 before.</summary>
     public long UpstreamStartTimestamp { get; set; }
 
-    /// <summary>The request body as it passes through, with its first bytes kept; null when the body is not JSON.</summary>
+    /// <summary>The request body as it passes through, with its first bytes kept; null when it is not JSON or was read whole before (a metered one).</summary>
     public RequestBodyPrefixStream? Body { get; set; }
 
     /// <summary>The model the body named where the proxy read it itself: a refused request's, a metered one's, one the upstream never read.</summary>

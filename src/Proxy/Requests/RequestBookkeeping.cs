@@ -19,7 +19,7 @@ internal class RequestBookkeeping(ILogger<RequestBookkeeping> logger, ProxyMetri
         catch (Exception)
         {
             // The log sink or the metrics faulting in turn: each is tried, and the other steps go ahead all the same.
-            Contain(() => ProxyLog.BookkeepingFault(logger, request.RequestId, BookkeepingStepNames.Of(step)));
+            Contain(() => ProxyLog.BookkeepingFault(logger, request.RequestId, MetricTagValues.Step(step)));
             Contain(() => metrics.BookkeepingFaulted(step));
         }
     }

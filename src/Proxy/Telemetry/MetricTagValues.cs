@@ -41,6 +41,17 @@ internal static class MetricTagValues
 
     public static string Decision(Quota.QuotaDecision decision) => s_decisions[(int)decision];
 
+    /// <summary>A bookkeeping step, as its metric attribute and its fault's log line name it.</summary>
+    public static string Step(Requests.BookkeepingStep step) => step switch
+    {
+        Requests.BookkeepingStep.FailureRecord => "failure_record",
+        Requests.BookkeepingStep.Refund => "refund",
+        Requests.BookkeepingStep.Usage => "usage",
+        Requests.BookkeepingStep.AccessLine => "access_line",
+        Requests.BookkeepingStep.Metrics => "metrics",
+        _ => throw new ArgumentOutOfRangeException(nameof(step), step, null),
+    };
+
     /// <summary><c>StoreUnavailable</c> is spelled <c>store_unavailable</c>, as the failure kinds are.</summary>
     private static string DecisionName(Quota.QuotaDecision decision) => decision switch
     {

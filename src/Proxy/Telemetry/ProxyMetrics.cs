@@ -87,7 +87,7 @@ public sealed class ProxyMetrics
     }
 
     internal void BookkeepingFaulted(BookkeepingStep step) =>
-        _bookkeepingFaults.Add(1, new KeyValuePair<string, object?>(MetricTagValues.BookkeepingStep, BookkeepingStepNames.Of(step)));
+        _bookkeepingFaults.Add(1, new KeyValuePair<string, object?>(MetricTagValues.BookkeepingStep, MetricTagValues.Step(step)));
 
     internal void QuotaDecided(QuotaDecision decision) =>
         _quotaDecisions.Add(1, new KeyValuePair<string, object?>(MetricTagValues.QuotaDecision, MetricTagValues.Decision(decision)));
