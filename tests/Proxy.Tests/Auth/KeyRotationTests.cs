@@ -30,7 +30,7 @@ public abstract class KeyRotationTests(ProxyFixture fixture)
 
         var (rotatedExit, rotatedOutput) = await InProcessCli.RunAsync(storage, ["keys", "rotate", old.Id], keysTable);
         Assert.True(rotatedExit == 0, rotatedOutput);
-        var newKey = rotatedOutput.Split('\n').Single(line => line.StartsWith("key: ", StringComparison.Ordinal))["key: ".Length..].Trim();
+        var newKey = CliKeys.Printed(rotatedOutput).Key;
         Assert.Contains($"id:  {old.Id}", rotatedOutput, StringComparison.Ordinal);
         await fixture.PassRefreshIntervalAsync(proxy, TimeSpan.Parse(KeyRefreshTests.RefreshInterval, CultureInfo.InvariantCulture));
 

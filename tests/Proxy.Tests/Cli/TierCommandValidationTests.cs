@@ -38,32 +38,29 @@ public sealed class TierCommandValidationTests(InProcessFixture fixture) : IAsyn
     }
 
     [Theory]
-    [InlineData("-5")]
-    [InlineData("0")]
-    public async Task Set_LimitBelowOne_IsAUsageError(string limit) =>
-        CliAssert.Refused(await CliAsync("tiers", "set", "gold", "--limit", limit), 2,
-            "--limit must be a whole number of requests per hour from 1 to 2,147,483,647 (e.g. --limit 100); for no limit, give --no-limit.");
+    [InlineData("--limit", "-5", "--limit must be a whole number of requests per hour from 1 to 2,147,483,647 (e.g. --limit 100); for no limit, give --no-limit.")]
+    [InlineData("--limit", "0", "--limit must be a whole number of requests per hour from 1 to 2,147,483,647 (e.g. --limit 100); for no limit, give --no-limit.")]
+    [InlineData("--tokens", "-5", "--tokens must be a whole number of tokens per hour from 1 to 1,000,000,000 (e.g. --tokens 100000); for no token limit, give --no-tokens.")]
+    [InlineData("--tokens", "0", "--tokens must be a whole number of tokens per hour from 1 to 1,000,000,000 (e.g. --tokens 100000); for no token limit, give --no-tokens.")]
+    [InlineData("--default-max-tokens", "-1",
+        "--default-max-tokens must be a whole number of tokens from 0 to 1,000,000 (e.g. --default-max-tokens 1024); for the deployment's default, give --no-default-max-tokens.")]
+    [InlineData("--default-max-tokens", "-5000",
+        "--default-max-tokens must be a whole number of tokens from 0 to 1,000,000 (e.g. --default-max-tokens 1024); for the deployment's default, give --no-default-max-tokens.")]
+    public async Task Set_AValueBelowItsBound_IsAUsageError(string option, string value, string message) =>
+        CliAssert.Refused(await CliAsync("tiers", "set", "gold", option, value), 2, message);
 
-    [Fact]
-    public async Task Set_LimitAndNoLimitTogether_IsAUsageError() =>
-        CliAssert.Refused(await CliAsync("tiers", "set", "gold", "--limit", "5", "--no-limit"), 2, "--limit and --no-limit contradict each other");
+    [Theory]
+    [InlineData("--limit", "--no-limit")]
+    [InlineData("--tokens", "--no-tokens")]
+    [InlineData("--default-max-tokens", "--no-default-max-tokens")]
+    public async Task Set_AValueAndItsNegationTogether_IsAUsageError(string option, string negation) =>
+        CliAssert.Refused(await CliAsync("tiers", "set", "gold", option, "5", negation), 2, $"{option} and {negation} contradict each other");
 
     [Fact]
     public async Task Set_WithNothingToSet_IsAUsageError() =>
         CliAssert.Refused(await CliAsync("tiers", "set", "gold"), 2,
             "Nothing to set: give --limit N (requests per hour) or --no-limit, and/or --tokens N (tokens per hour) or --no-tokens, " +
             "and/or --default-max-tokens N or --no-default-max-tokens.");
-
-    [Theory]
-    [InlineData("-5")]
-    [InlineData("0")]
-    public async Task Set_TokensBelowOne_IsAUsageError(string tokens) =>
-        CliAssert.Refused(await CliAsync("tiers", "set", "gold", "--tokens", tokens), 2,
-            "--tokens must be a whole number of tokens per hour from 1 to 1,000,000,000 (e.g. --tokens 100000); for no token limit, give --no-tokens.");
-
-    [Fact]
-    public async Task Set_TokensAndNoTokensTogether_IsAUsageError() =>
-        CliAssert.Refused(await CliAsync("tiers", "set", "gold", "--tokens", "5", "--no-tokens"), 2, "--tokens and --no-tokens contradict each other");
 
     [Fact]
     public async Task Set_Tokens_KeepsTheRequestLimit_IsListed_AndNoTokensClearsIt()
@@ -95,13 +92,6 @@ public sealed class TierCommandValidationTests(InProcessFixture fixture) : IAsyn
         Assert.True(cleared.ExitCode == 0, cleared.Output);
         Assert.Matches(@"(?m)^gold\s+100/h\s+-\s+-\s+2\s*$", after.Output);
     }
-
-    [Theory]
-    [InlineData("-1")]
-    [InlineData("-5000")]
-    public async Task Set_DefaultMaxTokensBelowZero_IsAUsageError(string tokens) =>
-        CliAssert.Refused(await CliAsync("tiers", "set", "gold", "--default-max-tokens", tokens), 2,
-            "--default-max-tokens must be a whole number of tokens from 0 to 1,000,000 (e.g. --default-max-tokens 1024); for the deployment's default, give --no-default-max-tokens.");
 
     [Fact]
     public async Task Set_NewTierWithTokensOnly_IsRefused_AskingForItsRequestLimit() =>

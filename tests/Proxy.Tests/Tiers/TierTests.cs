@@ -25,7 +25,7 @@ public abstract class TierTests(ProxyFixture fixture)
         // Pass-through mode: any string is a key, and one nobody registered is in the free tier.
         // A loaded machine's first request may be admitted uncounted (fail-open) while the store warms up; the limit is what
         // the first counted one says.
-        await SendUntilLimitAsync(proxy, "sk-any-string-" + Guid.NewGuid().ToString("N"), "warm", "5");
+        await CliKeys.SendUntilLimitAsync(proxy, "sk-any-string-" + Guid.NewGuid().ToString("N"), "warm", "5");
 
         var set = await InProcessCli.RunAsync(storage, ["tiers", "set", "free", "--limit", "7"], tiersTable);
         Assert.True(set.ExitCode == 0, set.Output);
@@ -59,7 +59,7 @@ public abstract class TierTests(ProxyFixture fixture)
         (string, string)[] cliSettings = [.. tables, ("Proxy__Quota__FreeRequestsPerHour", "10")];
         await using var proxy = await fixture.StartProxyWithTestClockAsync(fixture.Upstream.BaseAddress,
             [.. tables, ("Proxy__Quota__FreeRequestsPerHour", "3"), ("Proxy__Quota__Tiers__gold__RequestsPerHour", "20"), ("Proxy__Auth__KeyRefreshInterval", KeyRefreshTests.RefreshInterval)]);
-        await SendUntilLimitAsync(proxy, "sk-unregistered-" + Guid.NewGuid().ToString("N"), "unregistered", "3");
+        await CliKeys.SendUntilLimitAsync(proxy, "sk-unregistered-" + Guid.NewGuid().ToString("N"), "unregistered", "3");
 
         var tiers = await InProcessCli.RunAsync(storage, ["tiers", "list"], cliSettings);
         Assert.True(tiers.ExitCode == 0, tiers.Output);
@@ -72,8 +72,8 @@ public abstract class TierTests(ProxyFixture fixture)
         await fixture.PassRefreshIntervalAsync(proxy, TimeSpan.Parse(KeyRefreshTests.RefreshInterval, CultureInfo.InvariantCulture));
 
         // How soon a change arrives is KeyRefreshTests' to pin; here, that the limits are the table's once it has.
-        var goldCounted = await SendUntilLimitAsync(proxy, gold.Key, "gold", "20");
-        await SendUntilLimitAsync(proxy, own.Key, "own", "4");
+        var goldCounted = await CliKeys.SendUntilLimitAsync(proxy, gold.Key, "gold", "20");
+        await CliKeys.SendUntilLimitAsync(proxy, own.Key, "own", "4");
 
         var list = await InProcessCli.RunAsync(storage, ["keys", "list"], cliSettings);
         Assert.Matches($@"(?m)^{gold.Id}\s+-\s+gold\s+20\s+enabled", list.Output);
@@ -128,32 +128,6 @@ public abstract class TierTests(ProxyFixture fixture)
 
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? values.Single() : null;
-
-    /// <summary>
-    /// Sends with <paramref name="key"/> until the proxy answers with <paramref name="limit"/> as the key's limit; how many
-    /// of those requests were counted (they carry the rate-limit headers; one admitted uncounted has none).
-    /// </summary>
-    private static async Task<int> SendUntilLimitAsync(ProxyProcess proxy, string key, string client, string limit)
-    {
-        var counted = 0;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            using var response = await CliKeys.SendAsync(proxy, key, client);
-            var counts = response.Headers.TryGetValues("X-RateLimit-Limit", out var values);
-            counted += counts ? 1 : 0;
-            var last = counts ? values!.Single() : $"no limit header ({(int)response.StatusCode})";
-            if (last == limit)
-            {
-                break;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Not within 20 s: the proxy enforces {limit} for the {client} key (last answer: {last}).");
-            await Task.Delay(200);
-        }
-
-        return counted;
-    }
 }
 
 public sealed class TierTestsInProcess(InProcessFixture fixture) : TierTests(fixture), IClassFixture<InProcessFixture>;
